@@ -1,0 +1,458 @@
+//===- FFOps.cpp - verifiers and shape inference of the ff ops ------------===//
+//
+// Each shape-changing op infers its result type from its operands and
+// attributes (InferTypeOpAdaptor), so the same rules build ops in the frontend
+// and in the passes, and verify every op a user writes.
+//
+//===----------------------------------------------------------------------===//
+#include "dialects/FF/IR/FFOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace ffc::ff;
+
+namespace {
+
+RankedTensorType rankedType(Value v) {
+  return llvm::cast<RankedTensorType>(v.getType());
+}
+
+/// Output size of a sliding window along one dimension (ONNX/PyTorch rule).
+int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride,
+                         int64_t padBegin, int64_t padEnd, int64_t dilation,
+                         bool ceilMode) {
+  int64_t effective = dilation * (kernel - 1) + 1;
+  int64_t span = in + padBegin + padEnd - effective;
+  if (span < 0)
+    return 0;
+  int64_t out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
+  // With ceil_mode, the last window must start inside the input or the
+  // leading padding (PyTorch drops a window that starts in the end padding).
+  if (ceilMode && (out - 1) * stride >= in + padBegin)
+    --out;
+  return out;
+}
+
+/// Checks the shared attributes of 2-D windowed ops (conv, pools).
+LogicalResult checkWindowAttrs(std::optional<Location> loc, StringRef op,
+                               ArrayRef<int64_t> kernel,
+                               ArrayRef<int64_t> strides,
+                               ArrayRef<int64_t> padding,
+                               ArrayRef<int64_t> dilations) {
+  if (kernel.size() != 2 || llvm::any_of(kernel, [](int64_t k) { return k < 1; }))
+    return emitOptionalError(loc, op, ": kernel must be 2 positive sizes");
+  if (strides.size() != 2 || llvm::any_of(strides, [](int64_t s) { return s < 1; }))
+    return emitOptionalError(loc, op, ": strides must be 2 positive values");
+  if (padding.size() != 4 || llvm::any_of(padding, [](int64_t p) { return p < 0; }))
+    return emitOptionalError(
+        loc, op, ": padding must be 4 non-negative values [top, left, bottom, right]");
+  if (dilations.size() != 2 ||
+      llvm::any_of(dilations, [](int64_t d) { return d < 1; }))
+    return emitOptionalError(loc, op, ": dilations must be 2 positive values");
+  return success();
+}
+
+/// Infers N x C x OH x OW for a windowed op over an NCHW input.
+LogicalResult inferWindowed(std::optional<Location> loc, StringRef op,
+                            RankedTensorType input, int64_t outChannels,
+                            ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+                            ArrayRef<int64_t> padding,
+                            ArrayRef<int64_t> dilations, bool ceilMode,
+                            SmallVectorImpl<Type> &results) {
+  if (input.getRank() != 4)
+    return emitOptionalError(loc, op, ": input must be 4-D (NCHW), got ", input);
+  if (failed(checkWindowAttrs(loc, op, kernel, strides, padding, dilations)))
+    return failure();
+  auto shape = input.getShape();
+  int64_t oh = windowOutputSize(shape[2], kernel[0], strides[0], padding[0],
+                                padding[2], dilations[0], ceilMode);
+  int64_t ow = windowOutputSize(shape[3], kernel[1], strides[1], padding[1],
+                                padding[3], dilations[1], ceilMode);
+  if (oh < 1 || ow < 1)
+    return emitOptionalError(loc, op, ": the window (", kernel[0], "x",
+                             kernel[1], ", dilation ", dilations[0], "x",
+                             dilations[1], ") does not fit the padded ",
+                             shape[2], "x", shape[3], " input");
+  results.push_back(RankedTensorType::get({shape[0], outChannels, oh, ow},
+                                          input.getElementType()));
+  return success();
+}
+
+LogicalResult checkVector(std::optional<Location> loc, StringRef op,
+                          StringRef what, Value v, int64_t size, Type elt) {
+  auto t = rankedType(v);
+  if (t.getRank() != 1 || t.getDimSize(0) != size)
+    return emitOptionalError(loc, op, ": ", what, " must be a vector of ", size,
+                             " elements, got ", t);
+  if (t.getElementType() != elt)
+    return emitOptionalError(loc, op, ": ", what, " element type ",
+                             t.getElementType(), " differs from the input's ",
+                             elt);
+  return success();
+}
+
+LogicalResult checkSameElementType(std::optional<Location> loc, StringRef op,
+                                   Value a, Value b) {
+  if (rankedType(a).getElementType() != rankedType(b).getElementType())
+    return emitOptionalError(loc, op, ": operand element types differ (",
+                             rankedType(a).getElementType(), " vs ",
+                             rankedType(b).getElementType(), ")");
+  return success();
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// ParamOp, ParamRefOp, ConstantOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ParamOp::verify() {
+  auto type = llvm::dyn_cast<RankedTensorType>(getInitialValue().getType());
+  if (!type || !type.hasStaticShape())
+    return emitOpError("initial value must be a statically shaped tensor");
+  if (!llvm::isa<FloatType>(type.getElementType()))
+    return emitOpError("parameters must have a float element type, got ")
+           << type.getElementType();
+  if (!isa_and_nonnull<ModuleOp>((*this)->getParentOp()))
+    return emitOpError("must be declared at module level");
+  return success();
+}
+
+LogicalResult ParamRefOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  auto param = symbols.lookupNearestSymbolFrom<ParamOp>(*this, getNameAttr());
+  if (!param)
+    return emitOpError("refers to '") << getName() << "', which is not an ff.param";
+  if (param.getType() != getResult().getType())
+    return emitOpError("result type ")
+           << getResult().getType() << " differs from the type "
+           << param.getType() << " of parameter '" << getName() << "'";
+  return success();
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+//===----------------------------------------------------------------------===//
+// Contractions
+//===----------------------------------------------------------------------===//
+
+LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  auto input = rankedType(adaptor.getInput());
+  auto weight = rankedType(adaptor.getWeight());
+  if (input.getRank() != 4 || weight.getRank() != 4)
+    return emitOptionalError(loc, "conv2d: input and weight must be 4-D (NCHW, OIHW)");
+  if (failed(checkSameElementType(loc, "conv2d", adaptor.getInput(),
+                                  adaptor.getWeight())))
+    return failure();
+  int64_t groups = adaptor.getGroups();
+  int64_t channels = input.getDimSize(1), outChannels = weight.getDimSize(0);
+  if (groups < 1 || channels % groups != 0 || outChannels % groups != 0)
+    return emitOptionalError(loc, "conv2d: groups (", groups,
+                             ") must divide the input channels (", channels,
+                             ") and the output channels (", outChannels, ")");
+  if (weight.getDimSize(1) * groups != channels)
+    return emitOptionalError(loc, "conv2d: weight expects ", weight.getDimSize(1),
+                             " channels per group but the input has ", channels,
+                             " channels in ", groups, " group(s)");
+  if (adaptor.getBias() &&
+      failed(checkVector(loc, "conv2d", "bias", adaptor.getBias(), outChannels,
+                         input.getElementType())))
+    return failure();
+  ArrayRef<int64_t> kernel = weight.getShape().drop_front(2);
+  return inferWindowed(loc, "conv2d", input, outChannels, kernel,
+                       adaptor.getStrides(), adaptor.getPadding(),
+                       adaptor.getDilations(), /*ceilMode=*/false, results);
+}
+
+LogicalResult LinearOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  auto input = rankedType(adaptor.getInput());
+  auto weight = rankedType(adaptor.getWeight());
+  if (input.getRank() != 2 || weight.getRank() != 2)
+    return emitOptionalError(loc, "linear: input (N x in) and weight (out x in) must be 2-D");
+  if (failed(checkSameElementType(loc, "linear", adaptor.getInput(),
+                                  adaptor.getWeight())))
+    return failure();
+  if (input.getDimSize(1) != weight.getDimSize(1))
+    return emitOptionalError(loc, "linear: input has ", input.getDimSize(1),
+                             " features but the weight expects ",
+                             weight.getDimSize(1));
+  if (adaptor.getBias() &&
+      failed(checkVector(loc, "linear", "bias", adaptor.getBias(),
+                         weight.getDimSize(0), input.getElementType())))
+    return failure();
+  results.push_back(RankedTensorType::get(
+      {input.getDimSize(0), weight.getDimSize(0)}, input.getElementType()));
+  return success();
+}
+
+/// NumPy broadcasting of two shapes; fails if a pair of sizes is incompatible.
+static LogicalResult broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b,
+                                     SmallVectorImpl<int64_t> &out) {
+  size_t rank = std::max(a.size(), b.size());
+  out.assign(rank, 1);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da != db && da != 1 && db != 1)
+      return failure();
+    out[i] = da == 1 ? db : da;
+  }
+  return success();
+}
+
+LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  auto lhs = rankedType(adaptor.getLhs());
+  auto rhs = rankedType(adaptor.getRhs());
+  if (lhs.getRank() < 2 || rhs.getRank() < 2)
+    return emitOptionalError(loc, "matmul: operands must have rank 2 or more");
+  if (failed(checkSameElementType(loc, "matmul", adaptor.getLhs(),
+                                  adaptor.getRhs())))
+    return failure();
+  int64_t m = lhs.getDimSize(lhs.getRank() - 2), k = lhs.getDimSize(lhs.getRank() - 1);
+  int64_t k2 = rhs.getDimSize(rhs.getRank() - 2), n = rhs.getDimSize(rhs.getRank() - 1);
+  if (k != k2)
+    return emitOptionalError(loc, "matmul: contraction sizes differ (", k,
+                             " vs ", k2, ")");
+  SmallVector<int64_t> shape;
+  if (failed(broadcastShapes(lhs.getShape().drop_back(2),
+                             rhs.getShape().drop_back(2), shape)))
+    return emitOptionalError(loc, "matmul: batch dimensions of ", lhs, " and ",
+                             rhs, " do not broadcast");
+  shape.push_back(m);
+  shape.push_back(n);
+  results.push_back(RankedTensorType::get(shape, lhs.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Normalisation
+//===----------------------------------------------------------------------===//
+
+LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  auto input = rankedType(adaptor.getInput());
+  if (input.getRank() < 2)
+    return emitOptionalError(loc, "batch_norm: input must have rank 2 or more (N x C x ...)");
+  int64_t c = input.getDimSize(1);
+  Type elt = input.getElementType();
+  if (failed(checkVector(loc, "batch_norm", "scale", adaptor.getScale(), c, elt)) ||
+      failed(checkVector(loc, "batch_norm", "bias", adaptor.getBias(), c, elt)) ||
+      failed(checkVector(loc, "batch_norm", "running_mean",
+                         adaptor.getRunningMean(), c, elt)) ||
+      failed(checkVector(loc, "batch_norm", "running_var",
+                         adaptor.getRunningVar(), c, elt)))
+    return failure();
+  if (adaptor.getEpsilon().convertToDouble() <= 0.0)
+    return emitOptionalError(loc, "batch_norm: epsilon must be positive");
+  double momentum = adaptor.getMomentum().convertToDouble();
+  if (momentum < 0.0 || momentum > 1.0)
+    return emitOptionalError(loc, "batch_norm: momentum must be in [0, 1], got ",
+                             momentum);
+  results.push_back(input);
+  return success();
+}
+
+LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  auto input = rankedType(adaptor.getInput());
+  int64_t axis = adaptor.getAxis();
+  if (axis < 0 || axis >= input.getRank())
+    return emitOptionalError(loc, "layer_norm: axis ", axis,
+                             " is out of range for rank ", input.getRank());
+  if (adaptor.getEpsilon().convertToDouble() <= 0.0)
+    return emitOptionalError(loc, "layer_norm: epsilon must be positive");
+  ArrayRef<int64_t> normalized = input.getShape().drop_front(axis);
+  for (auto [what, v] : {std::pair<StringRef, Value>{"scale", adaptor.getScale()},
+                         {"bias", adaptor.getBias()}}) {
+    if (!v)
+      continue;
+    auto t = rankedType(v);
+    if (t.getShape() != normalized || t.getElementType() != input.getElementType())
+      return emitOptionalError(loc, "layer_norm: ", what, " must have type ",
+                               RankedTensorType::get(normalized, input.getElementType()),
+                               " (the normalised dimensions), got ", t);
+  }
+  results.push_back(input);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+LogicalResult ClipOp::verify() {
+  if (getMin().convertToDouble() > getMax().convertToDouble())
+    return emitOpError("min (") << getMin().convertToDouble()
+                                << ") is greater than max ("
+                                << getMax().convertToDouble() << ")";
+  return success();
+}
+
+LogicalResult DropoutOp::verify() {
+  double ratio = getRatio().convertToDouble();
+  if (ratio < 0.0 || ratio >= 1.0)
+    return emitOpError("ratio must be in [0, 1), got ") << ratio;
+  return success();
+}
+
+LogicalResult SoftmaxOp::verify() {
+  int64_t rank = getInput().getType().getRank();
+  auto axis = static_cast<int64_t>(getAxis());
+  if (axis < -rank || axis >= rank)
+    return emitOpError("axis ") << axis << " is out of range for rank " << rank;
+  return success();
+}
+
+static LogicalResult inferBroadcast(std::optional<Location> loc, StringRef op,
+                                    Value lhs, Value rhs,
+                                    SmallVectorImpl<Type> &results) {
+  auto a = rankedType(lhs), b = rankedType(rhs);
+  if (failed(checkSameElementType(loc, op, lhs, rhs)))
+    return failure();
+  SmallVector<int64_t> shape;
+  if (failed(broadcastShapes(a.getShape(), b.getShape(), shape)))
+    return emitOptionalError(loc, op, ": shapes ", a, " and ", b,
+                             " do not broadcast");
+  results.push_back(RankedTensorType::get(shape, a.getElementType()));
+  return success();
+}
+
+#define FF_BINARY_INFER(OpClass, name)                                         \
+  LogicalResult OpClass::inferReturnTypes(MLIRContext *,                       \
+                                          std::optional<Location> loc,         \
+                                          Adaptor adaptor,                     \
+                                          SmallVectorImpl<Type> &results) {    \
+    return inferBroadcast(loc, name, adaptor.getLhs(), adaptor.getRhs(),       \
+                          results);                                            \
+  }
+FF_BINARY_INFER(AddOp, "add")
+FF_BINARY_INFER(SubOp, "sub")
+FF_BINARY_INFER(MulOp, "mul")
+FF_BINARY_INFER(DivOp, "div")
+#undef FF_BINARY_INFER
+
+//===----------------------------------------------------------------------===//
+// Pooling
+//===----------------------------------------------------------------------===//
+
+LogicalResult MaxPool2DOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  auto input = rankedType(adaptor.getInput());
+  int64_t c = input.getRank() == 4 ? input.getDimSize(1) : 0;
+  return inferWindowed(loc, "max_pool2d", input, c, adaptor.getKernel(),
+                       adaptor.getStrides(), adaptor.getPadding(),
+                       adaptor.getDilations(), adaptor.getCeilMode(), results);
+}
+
+LogicalResult AvgPool2DOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  auto input = rankedType(adaptor.getInput());
+  int64_t c = input.getRank() == 4 ? input.getDimSize(1) : 0;
+  ArrayRef<int64_t> kernel = adaptor.getKernel();
+  ArrayRef<int64_t> padding = adaptor.getPadding();
+  if (kernel.size() == 2 && padding.size() == 4 &&
+      (padding[0] >= kernel[0] || padding[2] >= kernel[0] ||
+       padding[1] >= kernel[1] || padding[3] >= kernel[1]))
+    return emitOptionalError(loc, "avg_pool2d: padding must be smaller than the kernel");
+  SmallVector<int64_t> unitDilation = {1, 1};
+  return inferWindowed(loc, "avg_pool2d", input, c, kernel,
+                       adaptor.getStrides(), padding, unitDilation,
+                       adaptor.getCeilMode(), results);
+}
+
+LogicalResult GlobalAvgPoolOp::inferReturnTypes(MLIRContext *,
+                                                std::optional<Location> loc,
+                                                Adaptor adaptor,
+                                                SmallVectorImpl<Type> &results) {
+  auto input = rankedType(adaptor.getInput());
+  if (input.getRank() != 4)
+    return emitOptionalError(loc, "global_avg_pool: input must be 4-D (NCHW), got ", input);
+  results.push_back(RankedTensorType::get(
+      {input.getDimSize(0), input.getDimSize(1), 1, 1}, input.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Shape
+//===----------------------------------------------------------------------===//
+
+LogicalResult FlattenOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &results) {
+  auto input = rankedType(adaptor.getInput());
+  int64_t axis = adaptor.getAxis();
+  if (axis < 0 || axis > input.getRank())
+    return emitOptionalError(loc, "flatten: axis ", axis,
+                             " is out of range [0, ", input.getRank(), "]");
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < input.getRank(); ++i)
+    (i < axis ? outer : inner) *= input.getDimSize(i);
+  results.push_back(RankedTensorType::get({outer, inner}, input.getElementType()));
+  return success();
+}
+
+LogicalResult ReshapeOp::verify() {
+  auto in = getInput().getType(), out = getOutput().getType();
+  if (in.getNumElements() != out.getNumElements())
+    return emitOpError("cannot reshape ") << in << " (" << in.getNumElements()
+                                          << " elements) into " << out << " ("
+                                          << out.getNumElements() << " elements)";
+  if (in.getElementType() != out.getElementType())
+    return emitOpError("element type changes from ")
+           << in.getElementType() << " to " << out.getElementType();
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getOutput().getType())
+    return getInput();
+  return {};
+}
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  if (adaptor.getInputs().empty())
+    return emitOptionalError(loc, "concat: needs at least one operand");
+  auto first = rankedType(adaptor.getInputs().front());
+  int64_t rank = first.getRank(), axis = adaptor.getAxis();
+  if (axis < 0 || axis >= rank)
+    return emitOptionalError(loc, "concat: axis ", axis,
+                             " is out of range for rank ", rank);
+  SmallVector<int64_t> shape(first.getShape());
+  shape[axis] = 0;
+  for (auto [i, v] : llvm::enumerate(adaptor.getInputs())) {
+    auto t = rankedType(v);
+    if (t.getRank() != rank || t.getElementType() != first.getElementType())
+      return emitOptionalError(loc, "concat: operand ", i, " has type ", t,
+                               ", incompatible with ", first);
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != axis && t.getDimSize(d) != first.getDimSize(d))
+        return emitOptionalError(loc, "concat: operand ", i, " has type ", t,
+                                 ", which differs from ", first,
+                                 " outside axis ", axis);
+    shape[axis] += t.getDimSize(axis);
+  }
+  results.push_back(RankedTensorType::get(shape, first.getElementType()));
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "dialects/FF/IR/FFOps.cpp.inc"

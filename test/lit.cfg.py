@@ -1,0 +1,40 @@
+# lit configuration for the ffc regression tests.
+import os
+import subprocess
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "FFC"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test", ".py"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "Inputs", "CMakeLists.txt"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.ffc_obj_root, "test")
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.ffc_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+# PyTorch and the onnx Python package import only under Debian's interpreter.
+python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"
+config.substitutions.append(("%python", python))
+config.substitutions.append(("%ffc_src", config.ffc_src_root))
+config.environment["PYTHONPATH"] = os.path.join(config.ffc_src_root, "test", "lib")
+
+
+def python_has(module):
+    try:
+        return subprocess.run([python, "-c", "import " + module], capture_output=True,
+                              timeout=120).returncode == 0
+    except Exception:
+        return False
+
+
+if python_has("torch") and python_has("torchvision"):
+    config.available_features.add("torch")
+if python_has("onnx"):
+    config.available_features.add("onnx-python")
+
+tools = ["ff-opt", "ffc", "ff-zoo", "FileCheck", "not", "count", "split-file"]
+llvm_config.add_tool_substitutions(tools, [config.ffc_tools_dir, config.llvm_tools_dir])
