@@ -1,0 +1,245 @@
+//===- Driver.cpp - the ffc compiler driver -------------------------------===//
+#include "tools/ffc/Driver.h"
+
+#include "dialects/FF/IR/FFDialect.h"
+#include "frontend/onnx/OnnxImporter.h"
+#include "frontend/zoo/Zoo.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Config/llvm-config.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <functional>
+
+#ifndef FFC_REVISION
+#define FFC_REVISION "unknown"
+#endif
+#ifndef FFC_CUDA_VERSION
+#define FFC_CUDA_VERSION "not found at build time"
+#endif
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace ffc {
+namespace {
+
+/// The compilation phases in order; `--compile-to` stops after one of them.
+/// Each later phase extends this table with the passes that implement it.
+struct Phase {
+  const char *name;
+  const char *description;
+};
+const Phase kPhases[] = {
+    {"import", "the model in the ff dialect, as the frontend produces it"},
+};
+
+std::string phaseList() {
+  std::vector<std::string> names;
+  for (const Phase &p : kPhases)
+    names.push_back(p.name);
+  return llvm::join(names, ", ");
+}
+
+struct Options {
+  cl::OptionCategory category{"ffc options"};
+  cl::opt<std::string> model{
+      cl::Positional, cl::desc("<model: file.onnx | file.mlir | zoo:NAME>"),
+      cl::cat(category)};
+  cl::opt<std::string> output{"o", cl::desc("Output file ('-' for stdout)"),
+                              cl::value_desc("file"), cl::init("-"),
+                              cl::cat(category)};
+  cl::opt<std::string> compileTo{
+      "compile-to",
+      cl::desc("Stop after this phase and print its result (phases: import)"),
+      cl::value_desc("phase"), cl::init("import"), cl::cat(category)};
+  cl::opt<std::string> dumpPhasesTo{
+      "dump-compilation-phases-to",
+      cl::desc("Write the IR after every phase into this directory"),
+      cl::value_desc("dir"), cl::cat(category)};
+  cl::opt<int64_t> batch{
+      "batch",
+      cl::desc("Batch size (dimension 0 of the model input); default: the "
+               "model's own, or 1 where it is dynamic"),
+      cl::init(0), cl::cat(category)};
+  cl::opt<std::string> inputShape{
+      "input-shape",
+      cl::desc("zoo models: input shape CxHxW (default 1x28x28)"),
+      cl::value_desc("CxHxW"), cl::cat(category)};
+  cl::opt<int64_t> classes{"classes",
+                           cl::desc("zoo models: number of classes (default 10)"),
+                           cl::init(0), cl::cat(category)};
+  cl::opt<std::string> stem{
+      "stem", cl::desc("zoo resnet18: 'imagenet' (default) or 'cifar' stem"),
+      cl::cat(category)};
+  cl::opt<uint64_t> seed{"seed", cl::desc("zoo models: initialisation seed"),
+                         cl::init(0), cl::cat(category)};
+};
+
+void printVersion(llvm::raw_ostream &os) {
+  os << "ffc " << FFC_REVISION << "\n"
+     << "MLIR " << LLVM_VERSION_STRING << "\n"
+     << "CUDA " << FFC_CUDA_VERSION << "\n";
+}
+
+/// Reports an error that has no IR location, in the same shape as MLIR's.
+int fail(const llvm::Twine &message) {
+  llvm::errs() << "ffc: error: " << message << "\n";
+  return 1;
+}
+
+bool parseShape(llvm::StringRef text, int64_t &c, int64_t &h, int64_t &w) {
+  llvm::SmallVector<llvm::StringRef, 3> parts;
+  text.split(parts, 'x');
+  if (parts.size() != 3)
+    return false;
+  int64_t *dims[] = {&c, &h, &w};
+  for (int i = 0; i < 3; ++i)
+    if (parts[i].getAsInteger(10, *dims[i]) || *dims[i] <= 0)
+      return false;
+  return true;
+}
+
+OwningOpRef<ModuleOp> loadModel(Options &opts, MLIRContext &context,
+                                llvm::SourceMgr &sourceMgr) {
+  llvm::StringRef model = opts.model;
+  frontend::OnnxImportOptions importOptions;
+  importOptions.batch = opts.batch;
+  bool isZoo = model.starts_with("zoo:");
+  if (!isZoo && (!opts.inputShape.empty() || opts.classes != 0 ||
+                 !opts.stem.empty() || opts.seed.getNumOccurrences())) {
+    fail("--input-shape, --classes, --stem and --seed apply to zoo models "
+         "(zoo:NAME) only");
+    return nullptr;
+  }
+  if (isZoo) {
+    zoo::ZooOptions zooOptions;
+    zooOptions.model = model.drop_front(4).str();
+    if (!opts.inputShape.empty() &&
+        !parseShape(opts.inputShape, zooOptions.channels, zooOptions.height,
+                    zooOptions.width)) {
+      fail("--input-shape='" + opts.inputShape +
+           "' is not CxHxW with positive sizes (for example 3x32x32)");
+      return nullptr;
+    }
+    if (opts.classes.getNumOccurrences())
+      zooOptions.classes = opts.classes;
+    if (!opts.stem.empty())
+      zooOptions.stem = opts.stem;
+    zooOptions.seed = opts.seed;
+    onnx::ModelProto proto;
+    std::string error;
+    if (!zoo::buildModel(zooOptions, proto, error)) {
+      fail(error);
+      return nullptr;
+    }
+    return frontend::importOnnxModel(proto, model, context, importOptions);
+  }
+  if (!llvm::sys::fs::exists(model)) {
+    fail("model file '" + model + "' does not exist");
+    return nullptr;
+  }
+  if (model.ends_with(".mlir")) {
+    if (opts.batch.getNumOccurrences()) {
+      fail("--batch applies to ONNX and zoo models; a .mlir model has its shapes");
+      return nullptr;
+    }
+    std::string error;
+    auto file = openInputFile(model, &error);
+    if (!file) {
+      fail(error);
+      return nullptr;
+    }
+    sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+    return parseSourceFile<ModuleOp>(sourceMgr, &context);
+  }
+  return frontend::importOnnxFile(model, context, importOptions);
+}
+
+/// Writes `module` to `path` ('-' is stdout); ToolOutputFile removes the file
+/// again if ffc fails or is interrupted before `keep()`, so no half-written
+/// output is left behind.
+LogicalResult writeModule(ModuleOp module, llvm::StringRef path) {
+  std::string error;
+  auto out = openOutputFile(path, &error);
+  if (!out) {
+    fail(error);
+    return failure();
+  }
+  module.print(out->os(), OpPrintingFlags().enableDebugInfo(false));
+  out->keep();
+  return success();
+}
+
+} // namespace
+
+int runFfcMain(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  Options opts;
+  cl::SetVersionPrinter(printVersion);
+  cl::HideUnrelatedOptions({&opts.category, &cl::getGeneralCategory()});
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "ffc: compiles neural-network models into local-loss (Forward-Forward) "
+      "training programs\n\n"
+      "  ffc MODEL [--compile-to=PHASE] [-o FILE]\n"
+      "MODEL is an ONNX file, an ff-dialect .mlir file, or zoo:NAME for a built-in "
+      "model (mlp, cnn4, resnet18, mobilenet_v3_small, mobilenet_v3_large).\n");
+
+  if (opts.model.empty())
+    return fail("no model given; usage: ffc MODEL [--compile-to=PHASE] [-o FILE] "
+                "(see --help)");
+  const Phase *stopAfter = nullptr;
+  for (const Phase &p : kPhases)
+    if (opts.compileTo == p.name)
+      stopAfter = &p;
+  if (!stopAfter)
+    return fail("unknown phase '" + opts.compileTo + "' for --compile-to; phases: " +
+                phaseList());
+  if (opts.batch < 0)
+    return fail("--batch must be positive");
+
+  DialectRegistry registry;
+  registry.insert<ff::FFDialect, func::FuncDialect>();
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+
+  OwningOpRef<ModuleOp> module = loadModel(opts, context, sourceMgr);
+  if (!module)
+    return 1;
+  if (failed(verify(*module)))
+    return 1;
+
+  if (!opts.dumpPhasesTo.empty()) {
+    if (auto ec = llvm::sys::fs::create_directories(opts.dumpPhasesTo))
+      return fail("cannot create '" + opts.dumpPhasesTo + "': " + ec.message());
+    llvm::SmallString<256> path(opts.dumpPhasesTo);
+    llvm::sys::path::append(path, "0-import.mlir");
+    if (failed(writeModule(*module, path)))
+      return 1;
+  }
+  return failed(writeModule(*module, opts.output)) ? 1 : 0;
+}
+
+} // namespace ffc
