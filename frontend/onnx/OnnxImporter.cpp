@@ -28,6 +28,7 @@
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -55,6 +56,15 @@ struct KnownTensor {
   }
 };
 
+/// The double with the shortest decimal form that rounds to `f`: ONNX stores
+/// float32 attributes, and 1e-5 should read as 1e-5, not 9.99999974e-6.
+double widenFloat(float f) {
+  char text[64];
+  auto res = std::to_chars(text, text + sizeof(text), f);
+  *res.ptr = '\0';
+  return std::strtod(text, nullptr);
+}
+
 /// Attribute access on a NodeProto.
 class NodeAttrs {
 public:
@@ -70,9 +80,9 @@ public:
     auto *a = get(name);
     return a ? a->i() : dflt;
   }
-  float getFloat(const std::string &name, float dflt) const {
+  double getFloat(const std::string &name, double dflt) const {
     auto *a = get(name);
-    return a ? a->f() : dflt;
+    return a ? widenFloat(a->f()) : dflt;
   }
   std::string getString(const std::string &name, const std::string &dflt) const {
     auto *a = get(name);
@@ -119,7 +129,7 @@ private:
   // Diagnostics.
   Location fileLoc() { return FileLineColLoc::get(&context, sourceName, 0, 0); }
   InFlightDiagnostic fileError() {
-    return emitError(fileLoc()) << "in ONNX model '" << sourceName << "': ";
+    return emitError(fileLoc());
   }
   InFlightDiagnostic nodeError(const onnx::NodeProto &node) {
     return emitError(nodeLoc(node))
@@ -169,19 +179,28 @@ private:
   FailureOr<KnownTensor> readTensorProto(const onnx::TensorProto &t,
                                          const std::string &where);
 
-  /// Builds a shape-inferring ff op; a shape error is reported at `loc`
-  /// (the node) instead of aborting as the generated builders would.
+  /// Builds a shape-inferring ff op for `node`; a shape error is reported as
+  /// an error of the node instead of aborting as the generated builders would.
   template <typename OpTy, typename... Args>
-  FailureOr<Value> build(Location loc, Args &&...args) {
+  FailureOr<Value> build(const onnx::NodeProto &node, Args &&...args) {
+    Location loc = nodeLoc(node);
     OperationState state(loc, OpTy::getOperationName());
     OpTy::build(builder, state, Type(), std::forward<Args>(args)...);
     state.types.clear();
     SmallVector<Type, 1> types;
-    if (failed(OpTy::inferReturnTypes(
-            &context, loc, state.operands,
-            state.attributes.getDictionary(&context), state.getRawProperties(),
-            state.regions, types)))
-      return failure();
+    std::string problem;
+    LogicalResult inferred = failure();
+    {
+      ScopedDiagnosticHandler capture(&context, [&](Diagnostic &d) {
+        problem = d.str();
+        return success();
+      });
+      inferred = OpTy::inferReturnTypes(
+          &context, loc, state.operands, state.attributes.getDictionary(&context),
+          state.getRawProperties(), state.regions, types);
+    }
+    if (failed(inferred))
+      return nodeError(node) << problem, failure();
     state.addTypes(types);
     return builder.create(state)->getResult(0);
   }
@@ -222,6 +241,9 @@ private:
   ModuleOp module;
   // Float initializers: name -> the ff.param that holds them.
   llvm::StringMap<ff::ParamOp> params;
+  // Float initializers by name, for the few that are read at import time
+  // (Clip bounds, Dropout ratio).
+  std::map<std::string, const onnx::TensorProto *> floatInitializers;
   llvm::DenseSet<StringRef> bufferParams;
   std::map<std::string, KnownTensor> known;
   llvm::StringMap<Value> values;
@@ -368,6 +390,7 @@ LogicalResult Importer::readInitializers() {
     auto param = ff::ParamOp::create(builder, loc, init.name(), value,
                                      runningStats.count(init.name()) != 0);
     params[init.name()] = param;
+    floatInitializers[init.name()] = &init;
   }
   return success();
 }
@@ -385,8 +408,8 @@ LogicalResult Importer::readInputs(SmallVectorImpl<Type> &argTypes,
     if (type.tensor_type().elem_type() != onnx::TensorProto::FLOAT)
       return fileError() << "graph input '" << input.name()
                          << "' has element type "
-                         << type.tensor_type().elem_type()
-                         << "; ffc models take float32 inputs";
+                         << onnx::TensorProto_DataType_Name(type.tensor_type().elem_type())
+                         << "; ffc models take FLOAT (float32) inputs";
     if (!type.tensor_type().has_shape())
       return fileError() << "graph input '" << input.name()
                          << "' has no shape; ffc needs static shapes";
@@ -537,6 +560,13 @@ FailureOr<const KnownTensor *> Importer::knownInput(const onnx::NodeProto &node,
   auto it = known.find(node.input(index));
   if (it != known.end())
     return &it->second;
+  if (auto init = floatInitializers.find(node.input(index));
+      init != floatInitializers.end()) {
+    auto tensor = readTensorProto(*init->second, "initializer '" + init->first + "'");
+    if (failed(tensor))
+      return failure();
+    return &(known[init->first] = std::move(*tensor));
+  }
   if (!isDefined(node.input(index)))
     return nodeError(node) << "reads '" << node.input(index)
                            << "', which no earlier node, graph input or "
@@ -637,8 +667,7 @@ LogicalResult Importer::importConv(const onnx::NodeProto &node,
                           strides, dilations);
   if (failed(pads))
     return failure();
-  return define(node, build<ff::Conv2DOp>(
-      nodeLoc(node), *x, *w, *b, builder.getDenseI64ArrayAttr(strides),
+  return define(node, build<ff::Conv2DOp>(node, *x, *w, *b, builder.getDenseI64ArrayAttr(strides),
       builder.getDenseI64ArrayAttr(*pads), builder.getDenseI64ArrayAttr(dilations),
       builder.getI64IntegerAttr(attrs.getInt("group", 1))));
 }
@@ -679,8 +708,7 @@ LogicalResult Importer::importPool(const onnx::NodeProto &node,
   bool ceil = attrs.getInt("ceil_mode", 0) != 0;
   UnitAttr ceilAttr = ceil ? builder.getUnitAttr() : UnitAttr();
   if (isMax)
-    return define(node, build<ff::MaxPool2DOp>(
-                            nodeLoc(node), *x, builder.getDenseI64ArrayAttr(*kernel),
+    return define(node, build<ff::MaxPool2DOp>(node, *x, builder.getDenseI64ArrayAttr(*kernel),
                             builder.getDenseI64ArrayAttr(strides),
                             builder.getDenseI64ArrayAttr(*pads),
                             builder.getDenseI64ArrayAttr(dilations), ceilAttr));
@@ -688,8 +716,7 @@ LogicalResult Importer::importPool(const onnx::NodeProto &node,
     return nodeError(node) << "AveragePool with dilations is not supported";
   UnitAttr includePad =
       attrs.getInt("count_include_pad", 0) ? builder.getUnitAttr() : UnitAttr();
-  return define(node, build<ff::AvgPool2DOp>(
-                          nodeLoc(node), *x, builder.getDenseI64ArrayAttr(*kernel),
+  return define(node, build<ff::AvgPool2DOp>(node, *x, builder.getDenseI64ArrayAttr(*kernel),
                           builder.getDenseI64ArrayAttr(strides),
                           builder.getDenseI64ArrayAttr(*pads), ceilAttr, includePad));
 }
@@ -717,10 +744,9 @@ LogicalResult Importer::importBatchNorm(const onnx::NodeProto &node,
     if (!params.count(node.input(i)))
       return nodeError(node) << "running statistic '" << node.input(i)
                              << "' must be an initializer";
-  return define(node, build<ff::BatchNormOp>(
-                          nodeLoc(node), ins[0], ins[1], ins[2], ins[3], ins[4],
-                          builder.getF64FloatAttr(attrs.getFloat("epsilon", 1e-5f)),
-                          builder.getF64FloatAttr(attrs.getFloat("momentum", 0.9f)),
+  return define(node, build<ff::BatchNormOp>(node, ins[0], ins[1], ins[2], ins[3], ins[4],
+                          builder.getF64FloatAttr(attrs.getFloat("epsilon", 1e-5)),
+                          builder.getF64FloatAttr(attrs.getFloat("momentum", 0.9)),
                           training ? builder.getUnitAttr() : UnitAttr()));
 }
 
@@ -728,7 +754,7 @@ LogicalResult Importer::importGemm(const onnx::NodeProto &node,
                                    const NodeAttrs &attrs) {
   if (failed(checkAttrs(node, attrs, {"alpha", "beta", "transA", "transB"})))
     return failure();
-  if (attrs.getFloat("alpha", 1.0f) != 1.0f || attrs.getFloat("beta", 1.0f) != 1.0f)
+  if (attrs.getFloat("alpha", 1.0) != 1.0 || attrs.getFloat("beta", 1.0) != 1.0)
     return nodeError(node) << "alpha and beta other than 1 are not supported";
   if (attrs.getInt("transA", 0) != 0)
     return nodeError(node) << "transA = 1 is not supported";
@@ -746,13 +772,13 @@ LogicalResult Importer::importGemm(const onnx::NodeProto &node,
   FailureOr<Value> result;
   if (attrs.getInt("transB", 0) != 0) {
     // PyTorch's nn.Linear: B is out x in.
-    result = build<ff::LinearOp>(loc, *a, *b, vectorBias ? bias : Value());
+    result = build<ff::LinearOp>(node, *a, *b, vectorBias ? bias : Value());
     if (bias && !vectorBias && succeeded(result))
-      result = build<ff::AddOp>(loc, *result, bias);
+      result = build<ff::AddOp>(node, *result, bias);
   } else {
-    result = build<ff::MatMulOp>(loc, *a, *b);
+    result = build<ff::MatMulOp>(node, *a, *b);
     if (bias && succeeded(result))
-      result = build<ff::AddOp>(loc, *result, bias);
+      result = build<ff::AddOp>(node, *result, bias);
   }
   return define(node, result);
 }
@@ -800,7 +826,7 @@ LogicalResult Importer::importReshapeLike(const onnx::NodeProto &node,
       return nodeError(node) << "axis " << attrs.getInt("axis", 1)
                              << " is out of range for rank " << rank;
     if (!isKnown)
-      return define(node, build<ff::FlattenOp>(nodeLoc(node), input,
+      return define(node, build<ff::FlattenOp>(node, input,
                                                builder.getI64IntegerAttr(*axis)));
     int64_t outer = 1;
     for (int64_t i = 0; i < *axis; ++i)
@@ -1058,7 +1084,7 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
     auto b = succeeded(a) ? tensorInput(node, 1) : FailureOr<Value>(failure());
     if (failed(b))
       return failure();
-    return define(node, build<OpTy>(loc, *a, *b));
+    return define(node, build<OpTy>(node, *a, *b));
   };
 
   if (type == "Conv")
@@ -1087,8 +1113,8 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
       return failure();
     return unary([&](Value x) {
       return ff::HardSigmoidOp::create(
-                 builder, loc, x, builder.getF64FloatAttr(attrs.getFloat("alpha", 0.2f)),
-                 builder.getF64FloatAttr(attrs.getFloat("beta", 0.5f)))
+                 builder, loc, x, builder.getF64FloatAttr(attrs.getFloat("alpha", 0.2)),
+                 builder.getF64FloatAttr(attrs.getFloat("beta", 0.5)))
           .getResult();
     });
   }
@@ -1108,7 +1134,7 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
           return failure();
         if ((*k)->numElements() != 1)
           return nodeError(node) << (i == 1 ? "min" : "max") << " must be a scalar";
-        double v = (*k)->isFloat ? (*k)->floats[0] : (*k)->ints[0];
+        double v = (*k)->isFloat ? widenFloat((*k)->floats[0]) : (*k)->ints[0];
         (i == 1 ? lo : hi) = v;
       }
     }
@@ -1135,7 +1161,7 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
       return failure();
     if (tensorType(*a).getRank() < 2 || tensorType(*b).getRank() < 2)
       return nodeError(node) << "MatMul of 1-D operands is not supported";
-    return define(node, build<ff::MatMulOp>(loc, *a, *b));
+    return define(node, build<ff::MatMulOp>(node, *a, *b));
   }
   if (type == "GlobalAveragePool") {
     auto x = tensorInput(node, 0);
@@ -1144,7 +1170,7 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
     if (tensorType(*x).getRank() != 4)
       return nodeError(node) << "only 4-D (NCHW) inputs are supported, got "
                              << tensorType(*x);
-    return define(node, build<ff::GlobalAvgPoolOp>(loc, *x));
+    return define(node, build<ff::GlobalAvgPoolOp>(node, *x));
   }
   if (type == "Concat") {
     if (failed(checkAttrs(node, attrs, {"axis"})))
@@ -1161,19 +1187,19 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
     if (!axis)
       return nodeError(node) << "axis " << attrs.getInt("axis", 0)
                              << " is out of range for rank " << rank;
-    return define(node, build<ff::ConcatOp>(loc, ValueRange(ins),
+    return define(node, build<ff::ConcatOp>(node, ValueRange(ins),
                                             builder.getI64IntegerAttr(*axis)));
   }
   if (type == "Dropout") {
     if (failed(checkAttrs(node, attrs, {"ratio", "seed"})) ||
         failed(requireUnusedOutputs(node, 1)))
       return failure();
-    double ratio = attrs.getFloat("ratio", 0.5f);
+    double ratio = attrs.getFloat("ratio", 0.5);
     if (opset >= 12 && hasInput(node, 1)) {
       auto r = knownInput(node, 1, "ratio");
       if (failed(r))
         return failure();
-      ratio = (*r)->isFloat ? (*r)->floats.at(0) : (*r)->ints.at(0);
+      ratio = (*r)->isFloat ? widenFloat((*r)->floats.at(0)) : (*r)->ints.at(0);
     }
     if (ratio < 0.0 || ratio >= 1.0)
       return nodeError(node) << "ratio " << ratio << " is outside [0, 1)";
@@ -1223,9 +1249,8 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
     auto axis = normAxis(attrs.getInt("axis", -1), rank);
     if (!axis)
       return nodeError(node) << "axis is out of range for rank " << rank;
-    return define(node, build<ff::LayerNormOp>(
-                            loc, *x, *s, *b, builder.getI64IntegerAttr(*axis),
-                            builder.getF64FloatAttr(attrs.getFloat("epsilon", 1e-5f))));
+    return define(node, build<ff::LayerNormOp>(node, *x, *s, *b, builder.getI64IntegerAttr(*axis),
+                            builder.getF64FloatAttr(attrs.getFloat("epsilon", 1e-5))));
   }
   std::string supported = llvm::join(supportedOnnxOps(), ", ");
   return nodeError(node) << "unsupported ONNX op '" << type
@@ -1290,6 +1315,11 @@ OwningOpRef<ModuleOp> Importer::run() {
   func.setType(builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
   for (auto [i, out] : llvm::enumerate(graph.output()))
     func.setResultAttr(i, "ff.name", builder.getStringAttr(out.name()));
+  // Float initializers that only configure nodes at import time (a Clip
+  // bound, a Dropout ratio) are not parameters of the model.
+  for (auto &entry : params)
+    if (!values.count(entry.getKey()))
+      entry.getValue().erase();
   if (failed(verify(module)))
     return nullptr;
   return owned;

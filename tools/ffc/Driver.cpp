@@ -182,8 +182,39 @@ LogicalResult writeModule(ModuleOp module, llvm::StringRef path) {
     fail(error);
     return failure();
   }
-  module.print(out->os(), OpPrintingFlags().enableDebugInfo(false));
+  module.print(out->os(), OpPrintingFlags());
   out->keep();
+  return success();
+}
+
+/// Model files that are not text (ONNX) have no line and column: print their
+/// diagnostics as `FILE: error: message` instead of `FILE:0:0: ...`. Other
+/// locations go on to the SourceMgr handler, which shows the .mlir source line.
+LogicalResult printModelFileDiagnostic(Diagnostic &diag) {
+  Location loc = diag.getLocation();
+  if (auto name = dyn_cast<NameLoc>(loc))
+    loc = name.getChildLoc();
+  auto file = dyn_cast<FileLineColLoc>(loc);
+  if (!file || file.getLine() != 0)
+    return failure();
+  llvm::errs() << file.getFilename().getValue() << ": ";
+  switch (diag.getSeverity()) {
+  case DiagnosticSeverity::Error:
+    llvm::errs() << "error: ";
+    break;
+  case DiagnosticSeverity::Warning:
+    llvm::errs() << "warning: ";
+    break;
+  case DiagnosticSeverity::Note:
+    llvm::errs() << "note: ";
+    break;
+  case DiagnosticSeverity::Remark:
+    llvm::errs() << "remark: ";
+    break;
+  }
+  llvm::errs() << diag.str() << "\n";
+  for (Diagnostic &note : diag.getNotes())
+    llvm::errs() << "  note: " << note.str() << "\n";
   return success();
 }
 
@@ -224,6 +255,7 @@ int runFfcMain(int argc, char **argv) {
   context.loadAllAvailableDialects();
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+  ScopedDiagnosticHandler modelFileHandler(&context, printModelFileDiagnostic);
 
   OwningOpRef<ModuleOp> module = loadModel(opts, context, sourceMgr);
   if (!module)
