@@ -15,7 +15,10 @@
 //     `num_batches_tracked`, in state_dict order.
 //   * BatchNormalization has one output (Y) and no `training_mode` attribute;
 //     whether BN uses batch statistics is decided by ffc's compile mode, not
-//     by the file. Momentum is in ONNX convention (1 - PyTorch momentum).
+//     by the file (ONNX rejects training_mode=1 with a single output).
+//     Momentum is in ONNX convention (1 - PyTorch momentum). Dropout likewise
+//     has one output (no mask); its ratio/training_mode inputs come from
+//     Constant nodes at opset >= 12, as PyTorch exports them.
 //   * Initialisation follows PyTorch/torchvision, drawn from a PRNG seeded by
 //     (seed, initializer name), so a given seed always gives the same bytes.
 //
@@ -46,6 +49,10 @@
 #include <vector>
 
 namespace ffc::zoo {
+
+/// Opsets of the default ONNX domain the zoo can emit.
+constexpr int64_t kMinOpset = 11;
+constexpr int64_t kMaxOpset = 17;
 
 struct ZooOptions {
   /// One of modelNames().

@@ -14,4 +14,5 @@ dialects/FF/IR/FFDialect.h.inc: \
   /usr/lib/llvm-22/include/mlir/Interfaces/InferTypeOpInterface.td \
   /usr/lib/llvm-22/include/mlir/Interfaces/SideEffectInterfaceBase.td \
   /usr/lib/llvm-22/include/mlir/Interfaces/SideEffectInterfaces.td \
-  /work/main/dialects/FF/IR/FFDialect.td
+  /work/main/dialects/FF/IR/FFDialect.td \
+  /work/main/dialects/FF/IR/FFTrainingOps.td

@@ -454,5 +454,378 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Training structure
+//===----------------------------------------------------------------------===//
+
+YieldOp BlockOp::getYield() { return cast<YieldOp>(getBodyBlock().getTerminator()); }
+
+LogicalResult BlockOp::verify() {
+  Block &body = getBodyBlock();
+  if (body.getNumArguments() != getInputs().size())
+    return emitOpError("has ") << getInputs().size()
+                               << " inputs but its region takes "
+                               << body.getNumArguments() << " arguments";
+  for (auto [i, arg, in] : llvm::enumerate(body.getArguments(), getInputs()))
+    if (arg.getType() != in.getType())
+      return emitOpError("region argument ") << i << " has type " << arg.getType()
+                                             << " but input " << i << " has type "
+                                             << in.getType();
+  auto yield = dyn_cast<YieldOp>(body.getTerminator());
+  if (!yield)
+    return emitOpError("region must end with ff.yield");
+  if (yield.getValues().getTypes() != getResultTypes())
+    return emitOpError("yields ")
+           << yield.getValues().getTypes() << " but the block results are "
+           << getResultTypes();
+  return success();
+}
+
+LogicalResult GoodnessOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &results) {
+  auto input = rankedType(adaptor.getInput());
+  if (input.getRank() < 2)
+    return emitOptionalError(loc, "goodness: input must be N x C x ..., got ", input);
+  int64_t groups = adaptor.getGroups(), c = input.getDimSize(1);
+  if (groups < 1 || c % groups != 0)
+    return emitOptionalError(loc, "goodness: ", groups,
+                             " groups do not divide the ", c, " channels");
+  results.push_back(RankedTensorType::get({input.getDimSize(0), groups},
+                                          input.getElementType()));
+  return success();
+}
+
+/// Checks `scores` (N x K) against `labels` (N).
+static LogicalResult checkScoresAndLabels(std::optional<Location> loc,
+                                          StringRef op, Value scores,
+                                          Value labels) {
+  auto s = rankedType(scores), l = rankedType(labels);
+  if (s.getRank() != 2)
+    return emitOptionalError(loc, op, ": scores must be N x K, got ", s);
+  if (l.getDimSize(0) != s.getDimSize(0))
+    return emitOptionalError(loc, op, ": ", l.getDimSize(0), " labels for ",
+                             s.getDimSize(0), " samples");
+  return success();
+}
+
+LogicalResult MarginCrossEntropyOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &results) {
+  if (failed(checkScoresAndLabels(loc, "margin_cross_entropy",
+                                  adaptor.getScores(), adaptor.getLabels())))
+    return failure();
+  results.push_back(RankedTensorType::get({}, Float32Type::get(ctx)));
+  return success();
+}
+
+LogicalResult ThresholdLossOp::inferReturnTypes(MLIRContext *ctx,
+                                                std::optional<Location> loc,
+                                                Adaptor adaptor,
+                                                SmallVectorImpl<Type> &results) {
+  if (adaptor.getPositive().getType() != adaptor.getNegative().getType())
+    return emitOptionalError(loc, "threshold_loss: positive and negative goodness "
+                                  "must have the same type");
+  results.push_back(RankedTensorType::get({}, Float32Type::get(ctx)));
+  return success();
+}
+
+LogicalResult VoteOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &results) {
+  if (adaptor.getScores().empty())
+    return emitOptionalError(loc, "vote: needs at least one score matrix");
+  Type first = adaptor.getScores().front().getType();
+  if (rankedType(adaptor.getScores().front()).getRank() != 2)
+    return emitOptionalError(loc, "vote: scores must be N x K, got ", first);
+  for (Value v : adaptor.getScores())
+    if (v.getType() != first)
+      return emitOptionalError(loc, "vote: every vote must have type ", first,
+                               ", got ", v.getType());
+  results.push_back(first);
+  return success();
+}
+
+LogicalResult CountCorrectOp::inferReturnTypes(MLIRContext *ctx,
+                                               std::optional<Location> loc,
+                                               Adaptor adaptor,
+                                               SmallVectorImpl<Type> &results) {
+  if (failed(checkScoresAndLabels(loc, "count_correct", adaptor.getScores(),
+                                  adaptor.getLabels())))
+    return failure();
+  results.push_back(RankedTensorType::get({}, IntegerType::get(ctx, 32)));
+  return success();
+}
+
+LogicalResult EmbedLabelOp::verify() {
+  auto input = getInput().getType();
+  if (input.getRank() < 2)
+    return emitOpError("input must be N x ..., got ") << input;
+  int64_t perSample = input.getNumElements() / input.getDimSize(0);
+  auto classes = static_cast<int64_t>(getClasses());
+  if (classes < 2 || classes > perSample)
+    return emitOpError("classes (") << classes << ") must be in [2, "
+                                    << perSample << "] (elements per sample)";
+  if (getLabels().getType().getDimSize(0) != input.getDimSize(0))
+    return emitOpError("has ") << getLabels().getType().getDimSize(0)
+                               << " labels for " << input.getDimSize(0) << " samples";
+  if (getShift() && getShift().getType() != getLabels().getType())
+    return emitOpError("shift must have the labels' type");
+  return success();
+}
+
+/// Shared by the ops that name a parameter: it must exist with this type.
+static LogicalResult verifyParamUse(Operation *op, FlatSymbolRefAttr name,
+                                    Type type, SymbolTableCollection &symbols,
+                                    bool mustBeTrainable) {
+  auto param = symbols.lookupNearestSymbolFrom<ParamOp>(op, name);
+  if (!param)
+    return op->emitOpError("refers to '")
+           << name.getValue() << "', which is not an ff.param";
+  if (param.getType() != type)
+    return op->emitOpError("value type ")
+           << type << " differs from the type " << param.getType()
+           << " of parameter '" << name.getValue() << "'";
+  if (mustBeTrainable && param.getBuffer())
+    return op->emitOpError("parameter '")
+           << name.getValue() << "' is a buffer, which is not trained";
+  return success();
+}
+
+LogicalResult ParamGradOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  return verifyParamUse(*this, getNameAttr(), getGradient().getType(), symbols,
+                        /*mustBeTrainable=*/true);
+}
+
+LogicalResult ParamStoreOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  return verifyParamUse(*this, getNameAttr(), getValue().getType(), symbols,
+                        /*mustBeTrainable=*/false);
+}
+
+LogicalResult SGDStepOp::verify() {
+  Type t = getParam().getType();
+  if (getGradient().getType() != t || getNewParam().getType() != t)
+    return emitOpError("parameter, gradient and new parameter must have one type");
+  bool hasMomentum = getMomentum().convertToDouble() != 0.0;
+  if (getMomentum().convertToDouble() < 0.0)
+    return emitOpError("momentum must be non-negative");
+  if (hasMomentum != static_cast<bool>(getBuffer()) ||
+      hasMomentum != static_cast<bool>(getNewBuffer()))
+    return emitOpError("a momentum buffer operand and result are needed exactly "
+                       "when momentum is non-zero");
+  if (getBuffer() && (getBuffer().getType() != t || getNewBuffer().getType() != t))
+    return emitOpError("the momentum buffer must have the parameter's type");
+  if (getNesterov() && !hasMomentum)
+    return emitOpError("Nesterov momentum needs a non-zero momentum");
+  return success();
+}
+
+LogicalResult AdamStepOp::verify() {
+  for (auto [name, v] : {std::pair<StringRef, double>{"beta1", getBeta1().convertToDouble()},
+                         {"beta2", getBeta2().convertToDouble()}})
+    if (v < 0.0 || v >= 1.0)
+      return emitOpError(name) << " must be in [0, 1), got " << v;
+  if (getEpsilon().convertToDouble() <= 0.0)
+    return emitOpError("epsilon must be positive");
+  if (getWeightDecay().convertToDouble() < 0.0)
+    return emitOpError("weight_decay must be non-negative");
+  return success();
+}
+
+LogicalResult BatchNormStatsUpdateOp::verify() {
+  auto input = getInput().getType();
+  if (input.getRank() < 2 || getRunningMean().getType().getRank() != 1 ||
+      getRunningMean().getType().getDimSize(0) != input.getDimSize(1))
+    return emitOpError("statistics must be vectors over dimension 1 of the input");
+  return success();
+}
+
+LogicalResult DropoutMaskOp::verify() {
+  double ratio = getRatio().convertToDouble();
+  if (ratio < 0.0 || ratio >= 1.0)
+    return emitOpError("ratio must be in [0, 1), got ") << ratio;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Gradient ops
+//===----------------------------------------------------------------------===//
+
+/// The gradient ops take the forward op's attributes; their operand and
+/// result types must be those of a forward op with those attributes.
+static LogicalResult expectType(Operation *op, StringRef what, Type expected,
+                                Type actual) {
+  if (expected != actual)
+    return op->emitOpError(what) << " has type " << actual << " but the forward op gives "
+                                 << expected;
+  return success();
+}
+
+LogicalResult Conv2DGradInputOp::verify() {
+  auto input = getInputGrad().getType(), weight = getWeight().getType();
+  if (input.getRank() != 4 || weight.getRank() != 4)
+    return emitOpError("input and weight must be 4-D");
+  SmallVector<Type> forward;
+  if (failed(inferWindowed(getLoc(), "conv2d_grad_input", input,
+                           weight.getDimSize(0), weight.getShape().drop_front(2),
+                           getStrides(), getPadding(), getDilations(), false,
+                           forward)))
+    return failure();
+  if (weight.getDimSize(1) * static_cast<int64_t>(getGroups()) != input.getDimSize(1))
+    return emitOpError("weight and groups do not match the input channels");
+  return expectType(*this, "output_grad", forward[0], getOutputGrad().getType());
+}
+
+LogicalResult Conv2DGradWeightOp::verify() {
+  auto input = getInput().getType(), weight = getWeightGrad().getType();
+  if (input.getRank() != 4 || weight.getRank() != 4)
+    return emitOpError("input and weight must be 4-D");
+  SmallVector<Type> forward;
+  if (failed(inferWindowed(getLoc(), "conv2d_grad_weight", input,
+                           weight.getDimSize(0), weight.getShape().drop_front(2),
+                           getStrides(), getPadding(), getDilations(), false,
+                           forward)))
+    return failure();
+  if (weight.getDimSize(1) * static_cast<int64_t>(getGroups()) != input.getDimSize(1))
+    return emitOpError("weight and groups do not match the input channels");
+  return expectType(*this, "output_grad", forward[0], getOutputGrad().getType());
+}
+
+LogicalResult ReduceSumOp::verify() {
+  auto in = getInput().getType(), out = getOutput().getType();
+  if (auto axes = getAxes()) {
+    SmallVector<int64_t> kept;
+    for (int64_t d = 0; d < in.getRank(); ++d)
+      if (!llvm::is_contained(*axes, d))
+        kept.push_back(in.getDimSize(d));
+    for (int64_t a : *axes)
+      if (a < 0 || a >= in.getRank())
+        return emitOpError("axis ") << a << " is out of range for rank " << in.getRank();
+    if (ArrayRef<int64_t>(kept) != out.getShape())
+      return emitOpError("summing ") << in << " over the axes gives shape ["
+                                     << kept << "], not " << out;
+    return success();
+  }
+  // Without axes the result is a broadcast source of the input.
+  SmallVector<int64_t> shape;
+  if (out.getRank() > in.getRank() ||
+      failed(broadcastShapes(in.getShape(), out.getShape(), shape)) ||
+      ArrayRef<int64_t>(shape) != in.getShape())
+    return emitOpError("result ") << out << " does not broadcast to the input " << in;
+  return success();
+}
+
+LogicalResult BroadcastOp::verify() {
+  auto in = getInput().getType(), out = getOutput().getType();
+  SmallVector<int64_t> shape;
+  if (in.getRank() > out.getRank() ||
+      failed(broadcastShapes(in.getShape(), out.getShape(), shape)) ||
+      ArrayRef<int64_t>(shape) != out.getShape())
+    return emitOpError("cannot broadcast ") << in << " to " << out;
+  return success();
+}
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  auto in = rankedType(adaptor.getInput());
+  ArrayRef<int64_t> perm = adaptor.getPermutation();
+  SmallVector<bool> seen(in.getRank(), false);
+  if (static_cast<int64_t>(perm.size()) != in.getRank())
+    return emitOptionalError(loc, "transpose: permutation of ", perm.size(),
+                             " entries for rank ", in.getRank());
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= in.getRank() || seen[p])
+      return emitOptionalError(loc, "transpose: invalid permutation");
+    seen[p] = true;
+    shape.push_back(in.getDimSize(p));
+  }
+  results.push_back(RankedTensorType::get(shape, in.getElementType()));
+  return success();
+}
+
+LogicalResult SliceOp::verify() {
+  auto in = getInput().getType(), out = getOutput().getType();
+  ArrayRef<int64_t> offsets = getOffsets();
+  if (in.getRank() != out.getRank() ||
+      static_cast<int64_t>(offsets.size()) != in.getRank())
+    return emitOpError("offsets, input and result must have one rank");
+  for (int64_t d = 0; d < in.getRank(); ++d)
+    if (offsets[d] < 0 || offsets[d] + out.getDimSize(d) > in.getDimSize(d))
+      return emitOpError("the box does not fit the input in dimension ") << d;
+  return success();
+}
+
+LogicalResult MaxPool2DGradOp::verify() {
+  SmallVector<Type> forward;
+  auto input = getInput().getType();
+  if (failed(inferWindowed(getLoc(), "max_pool2d_grad", input,
+                           input.getRank() == 4 ? input.getDimSize(1) : 0,
+                           getKernel(), getStrides(), getPadding(),
+                           getDilations(), getCeilMode(), forward)))
+    return failure();
+  return expectType(*this, "output_grad", forward[0], getOutputGrad().getType());
+}
+
+LogicalResult AvgPool2DGradOp::verify() {
+  SmallVector<Type> forward;
+  auto input = getInputGrad().getType();
+  SmallVector<int64_t> unit = {1, 1};
+  if (failed(inferWindowed(getLoc(), "avg_pool2d_grad", input,
+                           input.getRank() == 4 ? input.getDimSize(1) : 0,
+                           getKernel(), getStrides(), getPadding(), unit,
+                           getCeilMode(), forward)))
+    return failure();
+  return expectType(*this, "output_grad", forward[0], getOutputGrad().getType());
+}
+
+LogicalResult BatchNormGradOp::verify() {
+  auto input = getInput().getType();
+  if (input.getRank() < 2)
+    return emitOpError("input must have rank 2 or more");
+  if (getOutputGrad().getType() != input || getInputGrad().getType() != input)
+    return emitOpError("input, output_grad and input_grad must have one type");
+  auto vec = RankedTensorType::get({input.getDimSize(1)}, input.getElementType());
+  for (Value v : {getScale(), getRunningMean(), getRunningVar(),
+                  getScaleGrad(), getBiasGrad()})
+    if (v.getType() != vec)
+      return emitOpError("per-channel operands and results must have type ") << vec;
+  return success();
+}
+
+LogicalResult LayerNormGradOp::verify() {
+  auto input = getInput().getType();
+  auto axis = static_cast<int64_t>(getAxis());
+  if (axis < 0 || axis >= input.getRank())
+    return emitOpError("axis ") << axis << " is out of range for rank " << input.getRank();
+  if (getOutputGrad().getType() != input || getInputGrad().getType() != input)
+    return emitOpError("input, output_grad and input_grad must have one type");
+  auto normalized =
+      RankedTensorType::get(input.getShape().drop_front(axis), input.getElementType());
+  if (getScale() && getScale().getType() != normalized)
+    return emitOpError("scale must have type ") << normalized;
+  if (static_cast<bool>(getScale()) != static_cast<bool>(getScaleGrad()))
+    return emitOpError("a scale gradient is returned exactly when there is a scale");
+  if (getHasBias() != static_cast<bool>(getBiasGrad()))
+    return emitOpError("a bias gradient is returned exactly with has_bias");
+  for (Value v : {getScaleGrad(), getBiasGrad()})
+    if (v && v.getType() != normalized)
+      return emitOpError("scale and bias gradients must have type ") << normalized;
+  return success();
+}
+
+LogicalResult GoodnessGradOp::verify() {
+  auto input = getInput().getType();
+  if (getInputGrad().getType() != input)
+    return emitOpError("input_grad must have the input's type");
+  auto groups = static_cast<int64_t>(getGroups());
+  if (input.getRank() < 2 || groups < 1 || input.getDimSize(1) % groups != 0)
+    return emitOpError("groups must divide dimension 1 of the input");
+  auto expected = RankedTensorType::get({input.getDimSize(0), groups},
+                                        input.getElementType());
+  return expectType(*this, "goodness_grad", expected, getGoodnessGrad().getType());
+}
+
 #define GET_OP_CLASSES
 #include "dialects/FF/IR/FFOps.cpp.inc"

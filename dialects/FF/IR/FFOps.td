@@ -418,4 +418,6 @@ def FF_ConcatOp : FF_Op<"concat", [Pure, InferTypeOpAdaptor]> {
   let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
 }
 
+include "dialects/FF/IR/FFTrainingOps.td"
+
 #endif // FF_OPS_TD
