@@ -4,6 +4,8 @@
 #include "dialects/FF/IR/FFDialect.h"
 #include "frontend/onnx/OnnxImporter.h"
 #include "frontend/zoo/Zoo.h"
+#include "passes/MemoryReport.h"
+#include "passes/Pipeline.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -40,19 +42,9 @@ namespace cl = llvm::cl;
 namespace ffc {
 namespace {
 
-/// The compilation phases in order; `--compile-to` stops after one of them.
-/// Each later phase extends this table with the passes that implement it.
-struct Phase {
-  const char *name;
-  const char *description;
-};
-const Phase kPhases[] = {
-    {"import", "the model in the ff dialect, as the frontend produces it"},
-};
-
 std::string phaseList() {
   std::vector<std::string> names;
-  for (const Phase &p : kPhases)
+  for (const PhaseInfo &p : phases())
     names.push_back(p.name);
   return llvm::join(names, ", ");
 }
@@ -67,8 +59,9 @@ struct Options {
                               cl::cat(category)};
   cl::opt<std::string> compileTo{
       "compile-to",
-      cl::desc("Stop after this phase and print its result (phases: import)"),
-      cl::value_desc("phase"), cl::init("import"), cl::cat(category)};
+      cl::desc("Stop after this phase and print its result: import, partition, "
+               "local-loss, autodiff, optimizer, schedule (default: the last)"),
+      cl::value_desc("phase"), cl::init("schedule"), cl::cat(category)};
   cl::opt<std::string> dumpPhasesTo{
       "dump-compilation-phases-to",
       cl::desc("Write the IR after every phase into this directory"),
@@ -83,13 +76,96 @@ struct Options {
       cl::desc("zoo models: input shape CxHxW (default 1x28x28)"),
       cl::value_desc("CxHxW"), cl::cat(category)};
   cl::opt<int64_t> classes{"classes",
-                           cl::desc("zoo models: number of classes (default 10)"),
+                           cl::desc("Number of classes of a zoo model (default 10) and of the local "
+                                    "losses (default: the model's output width)"),
                            cl::init(0), cl::cat(category)};
   cl::opt<std::string> stem{
       "stem", cl::desc("zoo resnet18: 'imagenet' (default) or 'cifar' stem"),
       cl::cat(category)};
-  cl::opt<uint64_t> seed{"seed", cl::desc("zoo models: initialisation seed"),
+  cl::opt<uint64_t> seed{"seed", cl::desc("Seed of the initial values (zoo models, synthesized heads)"),
                          cl::init(0), cl::cat(category)};
+
+  cl::OptionCategory trainCategory{"training options"};
+  cl::opt<std::string> mode{
+      "mode",
+      cl::desc("Training method: sff-block (residual blocks, SFF loss), sff-layer "
+               "(one block per layer, SFF loss) or bp (backpropagation)"),
+      cl::init("sff-block"), cl::cat(trainCategory)};
+  cl::opt<std::string> partition{
+      "partition", cl::desc("Override the mode's partition: layer, residual, "
+                            "scope, whole, manual"),
+      cl::cat(trainCategory)};
+  cl::opt<unsigned> scopeDepth{"scope-depth",
+                               cl::desc("Module-path depth for --partition=scope"),
+                               cl::init(2), cl::cat(trainCategory)};
+  cl::list<std::string> boundaries{
+      "boundaries", cl::desc("--partition=manual: ONNX node names that end blocks"),
+      cl::CommaSeparated, cl::cat(trainCategory)};
+  cl::opt<bool> keepClassifier{
+      "keep-classifier",
+      cl::desc("SFF modes: keep the model's classifier as a last block (bp head)"),
+      cl::cat(trainCategory)};
+  cl::opt<std::string> loss{"loss", cl::desc("Override the mode's loss: sff, cwcomp, ff, bp"),
+                            cl::cat(trainCategory)};
+  cl::opt<double> margin{"margin", cl::desc("SFF margin m (default 0)"), cl::init(0.0),
+                         cl::cat(trainCategory)};
+  cl::opt<int64_t> auxKernel{"aux-kernel",
+                             cl::desc("Kernel size of SFF's auxiliary convolution (default 1)"),
+                             cl::init(1), cl::cat(trainCategory)};
+  cl::opt<std::string> norm{"norm",
+                            cl::desc("Normalisation between blocks: layer, channel, none"),
+                            cl::init("layer"), cl::cat(trainCategory)};
+  cl::opt<std::string> auxInput{
+      "aux-input", cl::desc("The aux head reads the block output before (pre) or after (post) the normalisation"),
+      cl::init("pre"), cl::cat(trainCategory)};
+  cl::opt<std::string> vote{"vote", cl::desc("Inference vote: all or last"),
+                            cl::init("all"), cl::cat(trainCategory)};
+  cl::opt<bool> voteSoftmax{"vote-softmax", cl::desc("Softmax each vote before averaging"),
+                            cl::cat(trainCategory)};
+  cl::opt<std::string> optimizer{"optimizer", cl::desc("sgd, adam or adamw (default adam)"),
+                                 cl::init("adam"), cl::cat(trainCategory)};
+  cl::opt<double> momentum{"momentum", cl::desc("SGD momentum"), cl::init(0.0),
+                           cl::cat(trainCategory)};
+  cl::opt<bool> nesterov{"nesterov", cl::desc("SGD with Nesterov momentum"),
+                         cl::cat(trainCategory)};
+  cl::opt<double> weightDecay{"weight-decay",
+                              cl::desc("Weight decay (default 0, or 0.01 for adamw)"),
+                              cl::init(-1.0), cl::cat(trainCategory)};
+  cl::opt<double> beta1{"beta1", cl::desc("Adam beta1"), cl::init(0.9), cl::cat(trainCategory)};
+  cl::opt<double> beta2{"beta2", cl::desc("Adam beta2"), cl::init(0.999), cl::cat(trainCategory)};
+  cl::opt<double> adamEpsilon{"adam-epsilon", cl::desc("Adam epsilon"), cl::init(1e-8),
+                              cl::cat(trainCategory)};
+  cl::opt<bool> reportMemory{
+      "report-memory",
+      cl::desc("Print the high-water mark of live activation bytes of train_step "
+               "(per block); the IR is then written only with -o"),
+      cl::cat(trainCategory)};
+
+  TrainingOptions training() const {
+    TrainingOptions t;
+    t.mode = mode;
+    t.partition = partition;
+    t.scopeDepth = scopeDepth;
+    t.boundaries.assign(boundaries.begin(), boundaries.end());
+    t.keepClassifier = keepClassifier;
+    t.loss = loss;
+    t.classes = classes;
+    t.margin = margin;
+    t.auxKernel = auxKernel;
+    t.norm = norm;
+    t.auxInput = auxInput;
+    t.vote = vote;
+    t.voteSoftmax = voteSoftmax;
+    t.seed = seed;
+    t.optimizer = optimizer;
+    t.momentum = momentum;
+    t.nesterov = nesterov;
+    t.weightDecay = weightDecay;
+    t.beta1 = beta1;
+    t.beta2 = beta2;
+    t.epsilon = adamEpsilon;
+    return t;
+  }
 };
 
 void printVersion(llvm::raw_ostream &os) {
@@ -122,10 +198,8 @@ OwningOpRef<ModuleOp> loadModel(Options &opts, MLIRContext &context,
   frontend::OnnxImportOptions importOptions;
   importOptions.batch = opts.batch;
   bool isZoo = model.starts_with("zoo:");
-  if (!isZoo && (!opts.inputShape.empty() || opts.classes != 0 ||
-                 !opts.stem.empty() || opts.seed.getNumOccurrences())) {
-    fail("--input-shape, --classes, --stem and --seed apply to zoo models "
-         "(zoo:NAME) only");
+  if (!isZoo && (!opts.inputShape.empty() || !opts.stem.empty())) {
+    fail("--input-shape and --stem apply to zoo models (zoo:NAME) only");
     return nullptr;
   }
   if (isZoo) {
@@ -239,13 +313,15 @@ int runFfcMain(int argc, char **argv) {
   if (opts.model.empty())
     return fail("no model given; usage: ffc MODEL [--compile-to=PHASE] [-o FILE] "
                 "(see --help)");
-  const Phase *stopAfter = nullptr;
-  for (const Phase &p : kPhases)
+  const PhaseInfo *stopAfter = nullptr;
+  for (const PhaseInfo &p : phases())
     if (opts.compileTo == p.name)
       stopAfter = &p;
   if (!stopAfter)
     return fail("unknown phase '" + opts.compileTo + "' for --compile-to; phases: " +
                 phaseList());
+  if (opts.reportMemory && stopAfter->phase != Phase::Schedule)
+    return fail("--report-memory analyses train_step: it needs --compile-to=schedule");
   if (opts.batch < 0)
     return fail("--batch must be positive");
 
@@ -253,6 +329,8 @@ int runFfcMain(int argc, char **argv) {
   registry.insert<ff::FFDialect, func::FuncDialect>();
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
+  // Diagnostics name the model's nodes; the op dump would only repeat them.
+  context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
   ScopedDiagnosticHandler modelFileHandler(&context, printModelFileDiagnostic);
@@ -263,13 +341,38 @@ int runFfcMain(int argc, char **argv) {
   if (failed(verify(*module)))
     return 1;
 
-  if (!opts.dumpPhasesTo.empty()) {
+  TrainingOptions training = opts.training();
+  if (!opts.dumpPhasesTo.empty())
     if (auto ec = llvm::sys::fs::create_directories(opts.dumpPhasesTo))
       return fail("cannot create '" + opts.dumpPhasesTo + "': " + ec.message());
-    llvm::SmallString<256> path(opts.dumpPhasesTo);
-    llvm::sys::path::append(path, "0-import.mlir");
-    if (failed(writeModule(*module, path)))
+  for (const PhaseInfo &phase : phases()) {
+    PassManager pm(&context);
+    if (failed(applyPassManagerCLOptions(pm)))
       return 1;
+    std::string error;
+    if (!addPhasePasses(pm, phase.phase, training, error))
+      return fail(error);
+    if (failed(pm.run(*module))) {
+      llvm::errs() << "ffc: error: phase '" << phase.name
+                   << "' failed (rerun with --compile-to=" << phase.name
+                   << " --mlir-pass-pipeline-crash-reproducer=FILE for a reproducer)\n";
+      return 1;
+    }
+    if (!opts.dumpPhasesTo.empty()) {
+      llvm::SmallString<256> path(opts.dumpPhasesTo);
+      llvm::sys::path::append(path, std::to_string(static_cast<int>(phase.phase)) +
+                                        "-" + phase.name + ".mlir");
+      if (failed(writeModule(*module, path)))
+        return 1;
+    }
+    if (phase.phase == stopAfter->phase)
+      break;
+  }
+  if (opts.reportMemory) {
+    auto step = module->lookupSymbol<func::FuncOp>("train_step");
+    printMemoryReport(analyzeActivationMemory(step), "train_step", llvm::outs());
+    if (opts.output == "-")
+      return 0;
   }
   return failed(writeModule(*module, opts.output)) ? 1 : 0;
 }
