@@ -128,6 +128,8 @@ SynthesizeLocalLossPass::headParams(BlockOp block, Value features) {
 Value SynthesizeLocalLossPass::normalize(OpBuilder &builder, Location loc, Value h) {
   auto type = tensorType(h);
   auto eps = builder.getF64FloatAttr(normEpsilon);
+  if (norm == "none")
+    return h;
   if (norm == "layer" || type.getRank() < 3)
     return LayerNormOp::create(builder, loc, type, h, Value(), Value(),
                                builder.getI64IntegerAttr(1), eps);
@@ -239,7 +241,7 @@ void SynthesizeLocalLossPass::runOnOperation() {
   }
   if (auxKernel < 1 || auxKernel % 2 == 0) {
     module.emitError("ff-synthesize-local-loss: aux-kernel must be a positive odd size, got ")
-        << auxKernel;
+        << static_cast<int64_t>(auxKernel);
     return signalPassFailure();
   }
   numClasses = classes;
@@ -293,12 +295,9 @@ void SynthesizeLocalLossPass::runOnOperation() {
       // Between blocks: normalise and detach the previous block's output.
       if (b > 0) {
         builder.setInsertionPoint(block);
-        for (OpOperand &in : block->getOpOperands()) {
-          Value v = in.get();
-          if (norm != "none")
-            v = normalize(builder, block.getLoc(), v);
-          in.set(StopGradientOp::create(builder, block.getLoc(), v));
-        }
+        for (OpOperand &in : block->getOpOperands())
+          in.set(StopGradientOp::create(builder, block.getLoc(),
+                                        normalize(builder, block.getLoc(), in.get())));
       }
       // Training semantics inside @train, inference semantics in @infer.
       block.walk([&](Operation *op) {

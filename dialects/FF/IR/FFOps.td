@@ -271,12 +271,13 @@ def FF_SubOp : FF_BinaryOp<"sub", "-">;
 def FF_MulOp : FF_BinaryOp<"mul", "*">;
 def FF_DivOp : FF_BinaryOp<"div", "/">;
 
-def FF_DropoutOp : FF_Op<"dropout", [SameOperandsAndResultType]> {
+def FF_DropoutOp : FF_Op<"dropout", [Pure, SameOperandsAndResultType]> {
   let summary = "dropout: zeroes elements with probability `ratio` in training";
   let description = [{
     In a training step every element is zeroed with probability `ratio` and
     the rest are scaled by `1 / (1 - ratio)`; in evaluation and prediction it
-    is the identity.
+    is the identity. (It is marked pure: the training passes rewrite it into
+    an explicit `ff.dropout_mask` draw before anything runs it.)
 
     Example:
     ```mlir
