@@ -110,6 +110,9 @@ struct SchedulePass : ffc::impl::ScheduleBase<SchedulePass> {
     auto eval = cast<func::FuncOp>(infer->clone());
     eval.setSymName("eval_step");
     module.push_back(eval);
+    // Programs in the order a training loop uses them.
+    eval->moveAfter(train);
+    infer->moveAfter(eval);
     {
       auto inferRet = cast<func::ReturnOp>(infer.getBody().front().getTerminator());
       setResults(builder, infer, inferRet.getOperand(0), {"vote"});
