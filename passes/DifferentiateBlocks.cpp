@@ -1,4 +1,4 @@
-//===- DifferentiateBlocks.cpp - reverse-mode autodiff inside each ff.block ===//
+//===- DifferentiateBlocks.cpp - reverse-mode autodiff in ff.blocks -------===//
 //
 // Appends to every ff.block of @train the backward pass of its local loss: the
 // adjoint of each value on a path from a trainable parameter to the loss, in
@@ -36,7 +36,9 @@ bool isFloatTensor(Value v) {
   return t && isa<FloatType>(t.getElementType());
 }
 
-RankedTensorType tensorType(Value v) { return cast<RankedTensorType>(v.getType()); }
+RankedTensorType tensorType(Value v) {
+  return cast<RankedTensorType>(v.getType());
+}
 
 /// Backward ops keep their forward op's location (the ONNX node) tagged
 /// "grad", so a diagnostic on gradient code still names the model element.
@@ -54,7 +56,8 @@ void rewriteDropouts(BlockOp block) {
       dropouts.push_back(d);
   for (DropoutOp d : dropouts) {
     OpBuilder b(d);
-    Value mask = DropoutMaskOp::create(b, d.getLoc(), d.getType(), d.getRatio());
+    Value mask =
+        DropoutMaskOp::create(b, d.getLoc(), d.getType(), d.getRatio());
     Value masked = MulOp::create(b, d.getLoc(), d.getInput(), mask);
     d.getOutput().replaceAllUsesWith(masked);
     d.erase();
@@ -91,7 +94,8 @@ private:
   SymbolTableCollection &symbols;
   OpBuilder builder;
   Value loss;
-  /// Float values that depend on a trainable parameter through ops of the block.
+  /// Float values that depend on a trainable parameter through ops of the
+  /// block.
   llvm::DenseSet<Value> dependent;
   /// Dependent values that the loss depends on: the ones that get an adjoint.
   llvm::DenseSet<Value> needed;
@@ -111,7 +115,8 @@ bool BlockDifferentiator::isTrainableRef(Operation *op) {
 
 /// Operand positions through which a gradient flows (or would flow: the rule
 /// then rejects it). Integer operands (labels) never carry one.
-bool BlockDifferentiator::isDifferentiableOperand(Operation *op, unsigned index) {
+bool BlockDifferentiator::isDifferentiableOperand(Operation *op,
+                                                  unsigned index) {
   if (!isFloatTensor(op->getOperand(index)))
     return false;
   if (isa<StopGradientOp>(op))
@@ -136,7 +141,8 @@ void BlockDifferentiator::analyse() {
       continue;
     bool any = false;
     for (unsigned i = 0, e = op.getNumOperands(); i < e && !any; ++i)
-      any = isDifferentiableOperand(&op, i) && dependent.contains(op.getOperand(i));
+      any = isDifferentiableOperand(&op, i) &&
+            dependent.contains(op.getOperand(i));
     if (any)
       for (Value r : op.getResults())
         if (isFloatTensor(r))
@@ -149,7 +155,8 @@ void BlockDifferentiator::analyse() {
     if (llvm::none_of(op.getResults(), [&](Value r) { return needs(r); }))
       continue;
     for (unsigned i = 0, e = op.getNumOperands(); i < e; ++i)
-      if (isDifferentiableOperand(&op, i) && dependent.contains(op.getOperand(i)))
+      if (isDifferentiableOperand(&op, i) &&
+          dependent.contains(op.getOperand(i)))
         needed.insert(op.getOperand(i));
   }
 }
@@ -157,7 +164,8 @@ void BlockDifferentiator::analyse() {
 void BlockDifferentiator::contribute(Value v, Value grad, Location loc) {
   if (!needs(v))
     return;
-  assert(grad.getType() == v.getType() && "gradient type differs from the value's");
+  assert(grad.getType() == v.getType() &&
+         "gradient type differs from the value's");
   Value &slot = adjoint[v];
   slot = slot ? AddOp::create(builder, loc, slot, grad).getResult() : grad;
 }
@@ -168,12 +176,14 @@ LogicalResult BlockDifferentiator::noRule(Operation *op, StringRef detail) {
                             << op->getName() << "'";
   if (!detail.empty())
     diag << " " << detail;
-  diag << " (it lies on a path from a trainable parameter to the loss of block '"
-       << block.getName() << "')";
+  diag
+      << " (it lies on a path from a trainable parameter to the loss of block '"
+      << block.getName() << "')";
   return failure();
 }
 
-Value BlockDifferentiator::scalar(Type elementType, double value, Location loc) {
+Value BlockDifferentiator::scalar(Type elementType, double value,
+                                  Location loc) {
   // Rank 0 broadcasts against any shape without changing it.
   auto type = RankedTensorType::get({}, elementType);
   auto attr = DenseElementsAttr::get(
@@ -223,21 +233,22 @@ LogicalResult BlockDifferentiator::differentiate(Operation *fwd) {
         Value dy = dyOf(op.getOutput()), x = op.getInput(), w = op.getWeight();
         if (needs(x))
           contribute(x,
-                     Conv2DGradInputOp::create(builder, loc, x.getType(), dy, w,
-                                               op.getStrides(), op.getPadding(),
-                                               op.getDilations(), op.getGroups()),
+                     Conv2DGradInputOp::create(
+                         builder, loc, x.getType(), dy, w, op.getStrides(),
+                         op.getPadding(), op.getDilations(), op.getGroups()),
                      loc);
         if (needs(w))
           contribute(w,
-                     Conv2DGradWeightOp::create(builder, loc, w.getType(), x, dy,
-                                                op.getStrides(), op.getPadding(),
-                                                op.getDilations(), op.getGroups()),
+                     Conv2DGradWeightOp::create(
+                         builder, loc, w.getType(), x, dy, op.getStrides(),
+                         op.getPadding(), op.getDilations(), op.getGroups()),
                      loc);
         if (Value bias = op.getBias(); bias && needs(bias))
-          contribute(bias,
-                     ReduceSumOp::create(builder, loc, bias.getType(), dy,
-                                         builder.getDenseI64ArrayAttr({0, 2, 3})),
-                     loc);
+          contribute(
+              bias,
+              ReduceSumOp::create(builder, loc, bias.getType(), dy,
+                                  builder.getDenseI64ArrayAttr({0, 2, 3})),
+              loc);
         return success();
       })
       .Case([&](LinearOp op) {
@@ -246,7 +257,8 @@ LogicalResult BlockDifferentiator::differentiate(Operation *fwd) {
         if (needs(x))
           contribute(x, MatMulOp::create(builder, loc, dy, w), loc);
         if (needs(w)) {
-          Value dyT = TransposeOp::create(builder, loc, dy, ArrayRef<int64_t>{1, 0});
+          Value dyT =
+              TransposeOp::create(builder, loc, dy, ArrayRef<int64_t>{1, 0});
           contribute(w, MatMulOp::create(builder, loc, dyT, x), loc);
         }
         if (Value bias = op.getBias(); bias && needs(bias))
@@ -261,28 +273,34 @@ LogicalResult BlockDifferentiator::differentiate(Operation *fwd) {
         // each summed over the batch dimensions its operand was broadcast on.
         Value dy = dyOf(op.getOutput()), a = op.getLhs(), bm = op.getRhs();
         if (needs(a)) {
-          Value g = MatMulOp::create(builder, loc, dy, transposeLastTwo(bm, loc));
+          Value g =
+              MatMulOp::create(builder, loc, dy, transposeLastTwo(bm, loc));
           contribute(a, sumTo(g, a.getType(), loc), loc);
         }
         if (needs(bm)) {
-          Value g = MatMulOp::create(builder, loc, transposeLastTwo(a, loc), dy);
+          Value g =
+              MatMulOp::create(builder, loc, transposeLastTwo(a, loc), dy);
           contribute(bm, sumTo(g, bm.getType(), loc), loc);
         }
         return success();
       })
       //===--- Normalisation --------------------------------------------===//
       .Case([&](BatchNormOp op) -> LogicalResult {
-        if (needs(op.getRunningMean()) || needs(op.getRunningVar()))
-          return noRule(op, "with respect to running statistics (inference-mode "
-                            "batch norm whose statistics depend on a trainable "
-                            "parameter)");
+        // (The same value may also be read as the scale: only an inference
+        // batch norm reads the running statistics at all.)
+        if (!op.getTraining() &&
+            (needs(op.getRunningMean()) || needs(op.getRunningVar())))
+          return noRule(op,
+                        "with respect to running statistics (inference-mode "
+                        "batch norm whose statistics depend on a trainable "
+                        "parameter)");
         Value x = op.getInput(), scale = op.getScale(), bias = op.getBias();
         if (!needs(x) && !needs(scale) && !needs(bias))
           return success();
         auto g = BatchNormGradOp::create(
             builder, loc, x.getType(), scale.getType(), bias.getType(), x,
-            dyOf(op.getOutput()), scale, op.getRunningMean(), op.getRunningVar(),
-            op.getEpsilon(), op.getTraining());
+            dyOf(op.getOutput()), scale, op.getRunningMean(),
+            op.getRunningVar(), op.getEpsilon(), op.getTraining());
         contribute(x, g.getInputGrad(), loc);
         contribute(scale, g.getScaleGrad(), loc);
         contribute(bias, g.getBiasGrad(), loc);
@@ -304,7 +322,8 @@ LogicalResult BlockDifferentiator::differentiate(Operation *fwd) {
       //===--- Elementwise ----------------------------------------------===//
       .Case([&](ReluOp op) {
         contribute(op.getInput(),
-                   ReluGradOp::create(builder, loc, op.getInput(), dyOf(op.getOutput())),
+                   ReluGradOp::create(builder, loc, op.getInput(),
+                                      dyOf(op.getOutput())),
                    loc);
         return success();
       })
@@ -325,15 +344,16 @@ LogicalResult BlockDifferentiator::differentiate(Operation *fwd) {
       .Case([&](HardSigmoidOp op) {
         contribute(op.getInput(),
                    HardSigmoidGradOp::create(builder, loc, op.getInput(),
-                                             dyOf(op.getOutput()), op.getAlpha(),
-                                             op.getBeta()),
+                                             dyOf(op.getOutput()),
+                                             op.getAlpha(), op.getBeta()),
                    loc);
         return success();
       })
       .Case([&](ClipOp op) {
         contribute(op.getInput(),
                    ClipGradOp::create(builder, loc, op.getInput(),
-                                      dyOf(op.getOutput()), op.getMin(), op.getMax()),
+                                      dyOf(op.getOutput()), op.getMin(),
+                                      op.getMax()),
                    loc);
         return success();
       })
@@ -358,19 +378,22 @@ LogicalResult BlockDifferentiator::differentiate(Operation *fwd) {
         // d(a*b) = da*b + a*db; the products have the output's shape.
         Value dy = dyOf(op.getOutput()), a = op.getLhs(), bv = op.getRhs();
         if (needs(a))
-          contribute(a, sumTo(MulOp::create(builder, loc, dy, bv), a.getType(), loc),
-                     loc);
+          contribute(
+              a, sumTo(MulOp::create(builder, loc, dy, bv), a.getType(), loc),
+              loc);
         if (needs(bv))
-          contribute(bv, sumTo(MulOp::create(builder, loc, dy, a), bv.getType(), loc),
-                     loc);
+          contribute(
+              bv, sumTo(MulOp::create(builder, loc, dy, a), bv.getType(), loc),
+              loc);
         return success();
       })
       .Case([&](DivOp op) {
         // y = a / b:  da = dy / b,  db = -dy * a / b^2 = -(dy * y) / b.
         Value dy = dyOf(op.getOutput()), a = op.getLhs(), bv = op.getRhs();
         if (needs(a))
-          contribute(a, sumTo(DivOp::create(builder, loc, dy, bv), a.getType(), loc),
-                     loc);
+          contribute(
+              a, sumTo(DivOp::create(builder, loc, dy, bv), a.getType(), loc),
+              loc);
         if (needs(bv)) {
           Value dyy = MulOp::create(builder, loc, dy, op.getOutput());
           Value q = DivOp::create(builder, loc, dyy, bv);
@@ -380,38 +403,41 @@ LogicalResult BlockDifferentiator::differentiate(Operation *fwd) {
       })
       .Case([&](SoftmaxOp op) {
         // From the output y: dx = y * (dy - sum_axis(dy * y)).
-        contribute(op.getInput(),
-                   SoftmaxGradOp::create(
-                       builder, loc, op.getOutput(), dyOf(op.getOutput()),
-                       builder.getI64IntegerAttr(static_cast<int64_t>(op.getAxis()))),
-                   loc);
+        contribute(
+            op.getInput(),
+            SoftmaxGradOp::create(
+                builder, loc, op.getOutput(), dyOf(op.getOutput()),
+                builder.getI64IntegerAttr(static_cast<int64_t>(op.getAxis()))),
+            loc);
         return success();
       })
       //===--- Pooling --------------------------------------------------===//
       .Case([&](MaxPool2DOp op) {
         contribute(op.getInput(),
-                   MaxPool2DGradOp::create(builder, loc, op.getInput().getType(),
-                                           op.getInput(), dyOf(op.getOutput()),
-                                           op.getKernel(), op.getStrides(),
-                                           op.getPadding(), op.getDilations(),
-                                           op.getCeilMode()),
+                   MaxPool2DGradOp::create(
+                       builder, loc, op.getInput().getType(), op.getInput(),
+                       dyOf(op.getOutput()), op.getKernel(), op.getStrides(),
+                       op.getPadding(), op.getDilations(), op.getCeilMode()),
                    loc);
         return success();
       })
       .Case([&](AvgPool2DOp op) {
-        contribute(op.getInput(),
-                   AvgPool2DGradOp::create(builder, loc, op.getInput().getType(),
-                                           dyOf(op.getOutput()), op.getKernel(),
-                                           op.getStrides(), op.getPadding(),
-                                           op.getCeilMode(), op.getCountIncludePad()),
-                   loc);
+        contribute(
+            op.getInput(),
+            AvgPool2DGradOp::create(builder, loc, op.getInput().getType(),
+                                    dyOf(op.getOutput()), op.getKernel(),
+                                    op.getStrides(), op.getPadding(),
+                                    op.getCeilMode(), op.getCountIncludePad()),
+            loc);
         return success();
       })
       .Case([&](GlobalAvgPoolOp op) {
         // y[n,c] = sum_{h,w} x[n,c,h,w] / (H W): dx = broadcast(dy) / (H W).
         RankedTensorType x = tensorType(op.getInput());
-        Value spread = BroadcastOp::create(builder, loc, Type(x), dyOf(op.getOutput()));
-        double inv = 1.0 / static_cast<double>(x.getDimSize(2) * x.getDimSize(3));
+        Value spread =
+            BroadcastOp::create(builder, loc, Type(x), dyOf(op.getOutput()));
+        double inv =
+            1.0 / static_cast<double>(x.getDimSize(2) * x.getDimSize(3));
         contribute(op.getInput(),
                    MulOp::create(builder, loc, spread,
                                  scalar(x.getElementType(), inv, loc)),
@@ -432,7 +458,8 @@ LogicalResult BlockDifferentiator::differentiate(Operation *fwd) {
         SmallVector<int64_t> offsets(tensorType(dy).getRank(), 0);
         for (Value in : op.getInputs()) {
           if (needs(in))
-            contribute(in, SliceOp::create(builder, loc, in.getType(), dy, offsets),
+            contribute(in,
+                       SliceOp::create(builder, loc, in.getType(), dy, offsets),
                        loc);
           offsets[axis] += tensorType(in).getDimSize(axis);
         }
@@ -443,14 +470,16 @@ LogicalResult BlockDifferentiator::differentiate(Operation *fwd) {
         SmallVector<int64_t> inverse(perm.size());
         for (auto [i, p] : llvm::enumerate(perm))
           inverse[p] = static_cast<int64_t>(i);
-        contribute(op.getInput(),
-                   TransposeOp::create(builder, loc, dyOf(op.getOutput()), inverse),
-                   loc);
+        contribute(
+            op.getInput(),
+            TransposeOp::create(builder, loc, dyOf(op.getOutput()), inverse),
+            loc);
         return success();
       })
       .Case([&](BroadcastOp op) {
         contribute(op.getInput(),
-                   sumTo(dyOf(op.getOutput()), op.getInput().getType(), loc), loc);
+                   sumTo(dyOf(op.getOutput()), op.getInput().getType(), loc),
+                   loc);
         return success();
       })
       .Case([&](ReduceSumOp op) {
@@ -463,9 +492,11 @@ LogicalResult BlockDifferentiator::differentiate(Operation *fwd) {
           for (int64_t a : *axes)
             kept[a] = 1;
           dy = ReshapeOp::create(
-              builder, loc, Type(RankedTensorType::get(kept, x.getElementType())), dy);
+              builder, loc,
+              Type(RankedTensorType::get(kept, x.getElementType())), dy);
         }
-        contribute(op.getInput(), BroadcastOp::create(builder, loc, Type(x), dy), loc);
+        contribute(op.getInput(),
+                   BroadcastOp::create(builder, loc, Type(x), dy), loc);
         return success();
       })
       .Case([&](SliceOp op) {
@@ -508,16 +539,17 @@ LogicalResult BlockDifferentiator::differentiate(Operation *fwd) {
       .Case([&](MarginCrossEntropyOp op) {
         // The grad op is d loss / d scores; it is the seed when this op
         // computes the block's loss, otherwise it scales the loss's adjoint.
-        Value g = MarginCrossEntropyGradOp::create(builder, loc, op.getScores(),
-                                                   op.getLabels(), op.getMarginAttr());
+        Value g = MarginCrossEntropyGradOp::create(
+            builder, loc, op.getScores(), op.getLabels(), op.getMarginAttr());
         if (op.getLoss() != loss)
           g = MulOp::create(builder, loc, g, dyOf(op.getLoss()));
         contribute(op.getScores(), g, loc);
         return success();
       })
       .Case([&](ThresholdLossOp op) {
-        auto grads = ThresholdLossGradOp::create(builder, loc, op.getPositive(),
-                                                 op.getNegative(), op.getThetaAttr());
+        auto grads =
+            ThresholdLossGradOp::create(builder, loc, op.getPositive(),
+                                        op.getNegative(), op.getThetaAttr());
         Value dp = grads.getPositiveGrad(), dn = grads.getNegativeGrad();
         if (op.getLoss() != loss) {
           dp = MulOp::create(builder, loc, dp, dyOf(op.getLoss()));
@@ -533,30 +565,34 @@ LogicalResult BlockDifferentiator::differentiate(Operation *fwd) {
 LogicalResult BlockDifferentiator::run() {
   auto yield = block.getYield();
   if (yield.getValues().size() < 2) {
-    return block.emitError() << kPassName << ": block '" << block.getName()
-                             << "' yields " << yield.getValues().size()
-                             << " value(s); expected (activations..., loss: "
-                                "tensor<f32>, scores) from ff-synthesize-local-loss";
+    return block.emitError()
+           << kPassName << ": block '" << block.getName() << "' yields "
+           << yield.getValues().size()
+           << " value(s); expected (activations..., loss: "
+              "tensor<f32>, scores) from ff-synthesize-local-loss";
   }
   loss = yield.getValues()[yield.getValues().size() - 2];
   auto lossType = dyn_cast<RankedTensorType>(loss.getType());
   if (!lossType || lossType.getRank() != 0 ||
       !isa<FloatType>(lossType.getElementType()))
-    return block.emitError() << kPassName << ": block '" << block.getName()
-                             << "' yields " << loss.getType()
-                             << " as its loss (second-to-last result); expected "
-                                "a 0-d float tensor";
+    return block.emitError()
+           << kPassName << ": block '" << block.getName() << "' yields "
+           << loss.getType()
+           << " as its loss (second-to-last result); expected "
+              "a 0-d float tensor";
   for (Operation &op : block.getBodyBlock())
     if (isa<ParamGradOp>(op))
-      return op.emitError() << kPassName << ": block '" << block.getName()
-                            << "' already has gradients (was the pass run twice?)";
+      return op.emitError()
+             << kPassName << ": block '" << block.getName()
+             << "' already has gradients (was the pass run twice?)";
 
   rewriteDropouts(block);
   analyse();
 
   builder.setInsertionPoint(yield);
   Operation *lossOp = loss.getDefiningOp();
-  if (needs(loss) && !isa_and_nonnull<MarginCrossEntropyOp, ThresholdLossOp>(lossOp))
+  if (needs(loss) &&
+      !isa_and_nonnull<MarginCrossEntropyOp, ThresholdLossOp>(lossOp))
     adjoint[loss] = scalar(lossType.getElementType(), 1.0,
                            gradLoc(lossOp ? lossOp->getLoc() : block.getLoc()));
 
@@ -571,13 +607,14 @@ LogicalResult BlockDifferentiator::run() {
   for (auto &[name, entry] : params) {
     auto &[ref, grad] = entry;
     if (!grad) {
-      ref.emitWarning() << kPassName << ": the loss of block '" << block.getName()
+      ref.emitWarning() << kPassName << ": the loss of block '"
+                        << block.getName()
                         << "' does not depend on trainable parameter '"
                         << name.getValue() << "'; it gets no gradient";
       continue;
     }
-    ParamGradOp::create(builder, gradLoc(ref.getLoc()), FlatSymbolRefAttr::get(name),
-                        grad);
+    ParamGradOp::create(builder, gradLoc(ref.getLoc()),
+                        FlatSymbolRefAttr::get(name), grad);
   }
   return success();
 }
@@ -625,8 +662,9 @@ LogicalResult verifyGradientIsolation(func::FuncOp train) {
       while (!work.empty()) {
         Value v = work.pop_back_val();
         if (!inside(v)) {
-          grad.emitError() << kPassName << ": the gradient of '" << grad.getName()
-                           << "' in block '" << block.getName()
+          grad.emitError() << kPassName << ": the gradient of '"
+                           << grad.getName() << "' in block '"
+                           << block.getName()
                            << "' depends on a value from outside the block";
           ok = false;
           break;
@@ -648,8 +686,8 @@ struct DifferentiateBlocksPass
     ModuleOp module = getOperation();
     auto train = module.lookupSymbol<func::FuncOp>("train");
     if (!train) {
-      module.emitError() << kPassName
-                         << " needs @train (run ff-synthesize-local-loss first)";
+      module.emitError()
+          << kPassName << " needs @train (run ff-synthesize-local-loss first)";
       return signalPassFailure();
     }
     SymbolTableCollection symbols;

@@ -109,9 +109,15 @@ def DifferentiateBlocks : Pass<"ff-differentiate-blocks", "mlir::ModuleOp"> {
     parameter. Gradients never leave a block and never flow through
     `ff.stop_gradient`; an op without a gradient rule is an error naming it.
     A training `ff.dropout` becomes `input * ff.dropout_mask` so that the
-    backward pass reuses the mask. The pass then proves that no gradient path
-    crosses a block boundary: every gradient op's operands are defined inside
-    its block.
+    backward pass reuses the mask. Only values on a path from a trainable
+    parameter (an `ff.param` without `buffer`) to the loss get gradients;
+    block inputs never do. A trainable parameter the loss does not depend on
+    gets a warning and no `ff.param_grad`. When the loss is not produced by a
+    loss op (a sum of heads, say), the seed is 1. Backward ops carry their
+    forward op's location tagged `fused<"grad">`. The pass then proves that no
+    gradient path crosses a block boundary: every operand of every op in a
+    block is defined inside it, every `ff.param_grad` lies in a block and names
+    a parameter that block reads.
   }];
   let dependentDialects = ["::ffc::ff::FFDialect"];
 }

@@ -266,8 +266,15 @@ LogicalResult writeModule(ModuleOp module, llvm::StringRef path) {
 /// locations go on to the SourceMgr handler, which shows the .mlir source line.
 LogicalResult printModelFileDiagnostic(Diagnostic &diag) {
   Location loc = diag.getLocation();
-  if (auto name = dyn_cast<NameLoc>(loc))
-    loc = name.getChildLoc();
+  // Backward ops carry fused<"grad">[forward loc]; forward ops NameLoc(node).
+  while (true) {
+    if (auto fused = dyn_cast<FusedLoc>(loc); fused && fused.getLocations().size() == 1)
+      loc = fused.getLocations().front();
+    else if (auto name = dyn_cast<NameLoc>(loc))
+      loc = name.getChildLoc();
+    else
+      break;
+  }
   auto file = dyn_cast<FileLineColLoc>(loc);
   if (!file || file.getLine() != 0)
     return failure();
