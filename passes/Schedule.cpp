@@ -121,7 +121,7 @@ struct SchedulePass : ffc::impl::ScheduleBase<SchedulePass> {
     {
       Block &entry = eval.getBody().front();
       int64_t batch = cast<RankedTensorType>(eval.getArgumentTypes()[0]).getDimSize(0);
-      eval.insertArgument(eval.getNumArguments(),
+      (void)eval.insertArgument(eval.getNumArguments(),
                           RankedTensorType::get({batch}, builder.getI32Type()),
                           builder.getDictionaryAttr(builder.getNamedAttr(
                               "ff.name", builder.getStringAttr("labels"))),

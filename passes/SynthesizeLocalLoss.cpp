@@ -283,7 +283,7 @@ void SynthesizeLocalLossPass::runOnOperation() {
     Value labels;
     if (isTrain) {
       auto labelType = RankedTensorType::get({batch}, builder.getI32Type());
-      func.insertArgument(func.getNumArguments(), labelType,
+      (void)func.insertArgument(func.getNumArguments(), labelType,
                           builder.getDictionaryAttr(builder.getNamedAttr(
                               "ff.name", builder.getStringAttr("labels"))),
                           func.getLoc());

@@ -766,7 +766,6 @@ LogicalResult Importer::importGemm(const onnx::NodeProto &node,
   if (tensorType(*a).getRank() != 2 || tensorType(*b).getRank() != 2)
     return nodeError(node) << "Gemm operands must be matrices, got "
                            << tensorType(*a) << " and " << tensorType(*b);
-  Location loc = nodeLoc(node);
   Value bias = *c;
   bool vectorBias = bias && tensorType(bias).getRank() == 1;
   FailureOr<Value> result;

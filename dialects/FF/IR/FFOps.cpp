@@ -471,7 +471,7 @@ LogicalResult BlockOp::verify() {
       return emitOpError("region argument ") << i << " has type " << arg.getType()
                                              << " but input " << i << " has type "
                                              << in.getType();
-  auto yield = dyn_cast<YieldOp>(body.getTerminator());
+  auto yield = dyn_cast<YieldOp>(body.back());
   if (!yield)
     return emitOpError("region must end with ff.yield");
   if (yield.getValues().getTypes() != getResultTypes())
@@ -561,7 +561,9 @@ LogicalResult EmbedLabelOp::verify() {
   auto input = getInput().getType();
   if (input.getRank() < 2)
     return emitOpError("input must be N x ..., got ") << input;
-  int64_t perSample = input.getNumElements() / input.getDimSize(0);
+  int64_t perSample = 1;
+  for (int64_t d : input.getShape().drop_front())
+    perSample *= d;
   auto classes = static_cast<int64_t>(getClasses());
   if (classes < 2 || classes > perSample)
     return emitOpError("classes (") << classes << ") must be in [2, "
@@ -617,6 +619,8 @@ LogicalResult SGDStepOp::verify() {
     return emitOpError("the momentum buffer must have the parameter's type");
   if (getNesterov() && !hasMomentum)
     return emitOpError("Nesterov momentum needs a non-zero momentum");
+  if (getWeightDecay().convertToDouble() < 0.0)
+    return emitOpError("weight_decay must be non-negative");
   return success();
 }
 
@@ -637,6 +641,17 @@ LogicalResult BatchNormStatsUpdateOp::verify() {
   if (input.getRank() < 2 || getRunningMean().getType().getRank() != 1 ||
       getRunningMean().getType().getDimSize(0) != input.getDimSize(1))
     return emitOpError("statistics must be vectors over dimension 1 of the input");
+  if (getRunningMean().getType().getElementType() != input.getElementType())
+    return emitOpError("statistics must have the input's element type");
+  double momentum = getMomentum().convertToDouble();
+  if (momentum < 0.0 || momentum > 1.0)
+    return emitOpError("momentum must be in [0, 1], got ") << momentum;
+  return success();
+}
+
+LogicalResult RandomLabelShiftOp::verify() {
+  if (getClasses() < 2)
+    return emitOpError("classes must be at least 2, got ") << getClasses();
   return success();
 }
 
@@ -671,7 +686,11 @@ LogicalResult Conv2DGradInputOp::verify() {
                            getStrides(), getPadding(), getDilations(), false,
                            forward)))
     return failure();
-  if (weight.getDimSize(1) * static_cast<int64_t>(getGroups()) != input.getDimSize(1))
+  auto groups = static_cast<int64_t>(getGroups());
+  if (groups < 1 || weight.getDimSize(0) % groups != 0)
+    return emitOpError("groups (") << groups << ") must divide the output channels ("
+                                   << weight.getDimSize(0) << ")";
+  if (weight.getDimSize(1) * groups != input.getDimSize(1))
     return emitOpError("weight and groups do not match the input channels");
   return expectType(*this, "output_grad", forward[0], getOutputGrad().getType());
 }
@@ -686,13 +705,20 @@ LogicalResult Conv2DGradWeightOp::verify() {
                            getStrides(), getPadding(), getDilations(), false,
                            forward)))
     return failure();
-  if (weight.getDimSize(1) * static_cast<int64_t>(getGroups()) != input.getDimSize(1))
+  auto groups = static_cast<int64_t>(getGroups());
+  if (groups < 1 || weight.getDimSize(0) % groups != 0)
+    return emitOpError("groups (") << groups << ") must divide the output channels ("
+                                   << weight.getDimSize(0) << ")";
+  if (weight.getDimSize(1) * groups != input.getDimSize(1))
     return emitOpError("weight and groups do not match the input channels");
   return expectType(*this, "output_grad", forward[0], getOutputGrad().getType());
 }
 
 LogicalResult ReduceSumOp::verify() {
   auto in = getInput().getType(), out = getOutput().getType();
+  if (in.getElementType() != out.getElementType())
+    return emitOpError("element type changes from ")
+           << in.getElementType() << " to " << out.getElementType();
   if (auto axes = getAxes()) {
     SmallVector<int64_t> kept;
     for (int64_t d = 0; d < in.getRank(); ++d)
@@ -717,6 +743,9 @@ LogicalResult ReduceSumOp::verify() {
 
 LogicalResult BroadcastOp::verify() {
   auto in = getInput().getType(), out = getOutput().getType();
+  if (in.getElementType() != out.getElementType())
+    return emitOpError("element type changes from ")
+           << in.getElementType() << " to " << out.getElementType();
   SmallVector<int64_t> shape;
   if (in.getRank() > out.getRank() ||
       failed(broadcastShapes(in.getShape(), out.getShape(), shape)) ||
@@ -747,6 +776,9 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
 
 LogicalResult SliceOp::verify() {
   auto in = getInput().getType(), out = getOutput().getType();
+  if (in.getElementType() != out.getElementType())
+    return emitOpError("element type changes from ")
+           << in.getElementType() << " to " << out.getElementType();
   ArrayRef<int64_t> offsets = getOffsets();
   if (in.getRank() != out.getRank() ||
       static_cast<int64_t>(offsets.size()) != in.getRank())
@@ -813,6 +845,19 @@ LogicalResult LayerNormGradOp::verify() {
     if (v && v.getType() != normalized)
       return emitOpError("scale and bias gradients must have type ") << normalized;
   return success();
+}
+
+LogicalResult SoftmaxGradOp::verify() {
+  int64_t rank = getOutput().getType().getRank();
+  auto axis = static_cast<int64_t>(getAxis());
+  if (axis < -rank || axis >= rank)
+    return emitOpError("axis ") << axis << " is out of range for rank " << rank;
+  return success();
+}
+
+LogicalResult MarginCrossEntropyGradOp::verify() {
+  return checkScoresAndLabels(getLoc(), "margin_cross_entropy_grad", getScores(),
+                              getLabels());
 }
 
 LogicalResult GoodnessGradOp::verify() {

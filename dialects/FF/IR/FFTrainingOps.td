@@ -222,6 +222,7 @@ def FF_RandomLabelShiftOp : FF_Op<"random_label_shift",
   let arguments = (ins I64Attr:$classes);
   let results = (outs FF_Labels:$shift);
   let assemblyFormat = "attr-dict `:` type($shift)";
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -551,6 +552,7 @@ def FF_SoftmaxGradOp : FF_Op<"softmax_grad",
                        DefaultValuedAttr<I64Attr, "-1">:$axis);
   let results = (outs FF_Tensor:$input_grad);
   let assemblyFormat = "operands attr-dict `:` type($output)";
+  let hasVerifier = 1;
 }
 
 def FF_MaxPool2DGradOp : FF_Op<"max_pool2d_grad",
@@ -632,7 +634,10 @@ def FF_LayerNormGradOp : FF_Op<"layer_norm_grad", [Pure, AttrSizedResultSegments
     Example:
     ```mlir
     %dx = ff.layer_norm_grad %x, %dy {axis = 1 : i64}
-        : (tensor<8x16x4x4xf32>, tensor<8x16x4x4xf32>) -> tensor<8x16x4x4xf32>
+        : tensor<8x16x4x4xf32>, tensor<8x16x4x4xf32> -> tensor<8x16x4x4xf32>
+    %dx2, %ds, %db = ff.layer_norm_grad %x, %dy scale %s : tensor<16x4x4xf32> {has_bias}
+        : tensor<8x16x4x4xf32>, tensor<8x16x4x4xf32> -> tensor<8x16x4x4xf32>
+          scale_grad tensor<16x4x4xf32> bias_grad tensor<16x4x4xf32>
     ```
   }];
   let arguments = (ins FF_Tensor:$input, FF_Tensor:$output_grad,
@@ -643,7 +648,9 @@ def FF_LayerNormGradOp : FF_Op<"layer_norm_grad", [Pure, AttrSizedResultSegments
   let results = (outs FF_Tensor:$input_grad, Optional<FF_Tensor>:$scale_grad,
                       Optional<FF_Tensor>:$bias_grad);
   let assemblyFormat = [{
-    $input `,` $output_grad (`scale` $scale^)? attr-dict `:` functional-type(operands, results)
+    $input `,` $output_grad (`scale` $scale^ `:` type($scale))? attr-dict `:`
+    type($input) `,` type($output_grad) `->` type($input_grad)
+    (`scale_grad` type($scale_grad)^)? (`bias_grad` type($bias_grad)^)?
   }];
   let hasVerifier = 1;
 }
@@ -682,6 +689,7 @@ def FF_MarginCrossEntropyGradOp : FF_Op<"margin_cross_entropy_grad",
                        DefaultValuedAttr<F64Attr, "0.0">:$margin);
   let results = (outs FF_Tensor:$scores_grad);
   let assemblyFormat = "operands attr-dict `:` type($scores) `,` type($labels)";
+  let hasVerifier = 1;
 }
 
 def FF_ThresholdLossGradOp : FF_Op<"threshold_loss_grad",

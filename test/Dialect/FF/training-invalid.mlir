@@ -813,3 +813,100 @@ func.func @threshold_loss_grad_types(%p: tensor<8x1xf32>, %n: tensor<4x1xf32>) {
   %0:2 = "ff.threshold_loss_grad"(%p, %n) : (tensor<8x1xf32>, tensor<4x1xf32>) -> (tensor<8x1xf32>, tensor<8x1xf32>)
   return
 }
+
+// -----
+
+// A batch of zero samples must not crash the verifier.
+func.func @embed_label_empty_batch(%x: tensor<0x784xf32>, %y: tensor<0xi32>) {
+  // expected-error@+1 {{classes (1000) must be in [2, 784] (elements per sample)}}
+  %0 = ff.embed_label %x, %y {classes = 1000 : i64} : tensor<0x784xf32>, tensor<0xi32>
+  return
+}
+
+// -----
+
+func.func @random_label_shift_classes() {
+  // expected-error@+1 {{classes must be at least 2, got 1}}
+  %0 = ff.random_label_shift {classes = 1 : i64} : tensor<8xi32>
+  return
+}
+
+// -----
+
+func.func @sgd_weight_decay(%w: tensor<16xf32>, %lr: tensor<f32>) {
+  // expected-error@+1 {{weight_decay must be non-negative}}
+  %0 = ff.sgd_step %w, %w, %lr {weight_decay = -1.0e-4 : f64} : (tensor<16xf32>, tensor<16xf32>, tensor<f32>) -> tensor<16xf32>
+  return
+}
+
+// -----
+
+func.func @bn_stats_momentum(%x: tensor<8x16x4x4xf32>, %m: tensor<16xf32>) {
+  // expected-error@+1 {{momentum must be in [0, 1], got 1.500000e+00}}
+  %0:2 = ff.batch_norm_stats_update %x, %m, %m {momentum = 1.5 : f64} : tensor<8x16x4x4xf32>, tensor<16xf32>
+  return
+}
+
+// -----
+
+func.func @bn_stats_element_type(%x: tensor<8x16x4x4xf32>, %m: tensor<16xf16>) {
+  // expected-error@+1 {{statistics must have the input's element type}}
+  %0:2 = ff.batch_norm_stats_update %x, %m, %m : tensor<8x16x4x4xf32>, tensor<16xf16>
+  return
+}
+
+// -----
+
+func.func @conv_grad_input_output_groups(%dy: tensor<8x3x6x6xf32>, %w: tensor<3x2x3x3xf32>) {
+  // expected-error@+1 {{groups (2) must divide the output channels (3)}}
+  %0 = ff.conv2d_grad_input %dy, %w {groups = 2 : i64} : (tensor<8x3x6x6xf32>, tensor<3x2x3x3xf32>) -> tensor<8x4x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @conv_grad_weight_output_groups(%x: tensor<8x4x8x8xf32>, %dy: tensor<8x3x6x6xf32>) {
+  // expected-error@+1 {{groups (2) must divide the output channels (3)}}
+  %0 = ff.conv2d_grad_weight %x, %dy {groups = 2 : i64} : (tensor<8x4x8x8xf32>, tensor<8x3x6x6xf32>) -> tensor<3x2x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_sum_element_type(%x: tensor<8x16xf32>) {
+  // expected-error@+1 {{element type changes from 'f32' to 'f16'}}
+  %0 = ff.reduce_sum %x {axes = array<i64: 0>} : (tensor<8x16xf32>) -> tensor<16xf16>
+  return
+}
+
+// -----
+
+func.func @broadcast_element_type(%x: tensor<16xf32>) {
+  // expected-error@+1 {{element type changes from 'f32' to 'f16'}}
+  %0 = ff.broadcast %x : (tensor<16xf32>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @slice_element_type(%x: tensor<1x12x4x4xf32>) {
+  // expected-error@+1 {{element type changes from 'f32' to 'f16'}}
+  %0 = ff.slice %x {offsets = array<i64: 0, 8, 0, 0>} : (tensor<1x12x4x4xf32>) -> tensor<1x4x4x4xf16>
+  return
+}
+
+// -----
+
+func.func @softmax_grad_axis(%y: tensor<8x10xf32>) {
+  // expected-error@+1 {{axis 2 is out of range for rank 2}}
+  %0 = ff.softmax_grad %y, %y {axis = 2 : i64} : tensor<8x10xf32>
+  return
+}
+
+// -----
+
+func.func @margin_ce_grad_labels(%s: tensor<8x10xf32>, %y: tensor<4xi32>) {
+  // expected-error@+1 {{margin_cross_entropy_grad: 4 labels for 8 samples}}
+  %0 = ff.margin_cross_entropy_grad %s, %y : tensor<8x10xf32>, tensor<4xi32>
+  return
+}
