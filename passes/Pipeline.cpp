@@ -14,6 +14,7 @@ const std::vector<PhaseInfo> &phases() {
       {Phase::Autodiff, "autodiff", "each block's backward pass, ending in ff.param_grad"},
       {Phase::Optimizer, "optimizer", "parameter updates and optimizer state"},
       {Phase::Schedule, "schedule", "the step programs train_step, eval_step, predict"},
+      {Phase::Artifact, "artifact", "the .ffx artifact that ff-run loads (CPU device)"},
   };
   return list;
 }
@@ -83,6 +84,9 @@ bool addPhasePasses(mlir::OpPassManager &pm, Phase phase,
   case Phase::Schedule:
     pm.addPass(createSchedule());
     return true;
+  case Phase::Artifact:
+    return true; // written by the driver (targets/cpu), not a pass
+
   }
   return true;
 }

@@ -16,7 +16,7 @@
 namespace ffc {
 
 /// The phases after import, in order.
-enum class Phase { Import, Partition, LocalLoss, Autodiff, Optimizer, Schedule };
+enum class Phase { Import, Partition, LocalLoss, Autodiff, Optimizer, Schedule, Artifact };
 
 struct PhaseInfo {
   Phase phase;

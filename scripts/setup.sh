@@ -11,6 +11,8 @@ PACKAGES=(
   # artifacts and the ONNX frontend
   flatbuffers-compiler libflatbuffers-dev
   libonnx-dev libprotobuf-dev protobuf-compiler zlib1g-dev python3-onnx
+  # runtime: BLAS for contractions
+  libopenblas-dev
   # runtime unit tests
   libgtest-dev
   # data for the main job

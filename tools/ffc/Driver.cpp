@@ -6,6 +6,7 @@
 #include "frontend/zoo/Zoo.h"
 #include "passes/MemoryReport.h"
 #include "passes/Pipeline.h"
+#include "targets/cpu/ArtifactWriter.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -54,14 +55,17 @@ struct Options {
   cl::opt<std::string> model{
       cl::Positional, cl::desc("<model: file.onnx | file.mlir | zoo:NAME>"),
       cl::cat(category)};
-  cl::opt<std::string> output{"o", cl::desc("Output file ('-' for stdout)"),
-                              cl::value_desc("file"), cl::init("-"),
-                              cl::cat(category)};
+  cl::opt<std::string> output{
+      "o",
+      cl::desc("Output file: IR phases default to stdout ('-'), the artifact to "
+               "MODEL.ffx in the current directory"),
+      cl::value_desc("file"), cl::init(""), cl::cat(category)};
   cl::opt<std::string> compileTo{
       "compile-to",
-      cl::desc("Stop after this phase and print its result: import, partition, "
-               "local-loss, autodiff, optimizer, schedule (default: the last)"),
-      cl::value_desc("phase"), cl::init("schedule"), cl::cat(category)};
+      cl::desc("Stop after this phase and write its result: import, partition, "
+               "local-loss, autodiff, optimizer, schedule (IR), or artifact (the "
+               ".ffx that ff-run loads; the default)"),
+      cl::value_desc("phase"), cl::init("artifact"), cl::cat(category)};
   cl::opt<std::string> dumpPhasesTo{
       "dump-compilation-phases-to",
       cl::desc("Write the IR after every phase into this directory"),
@@ -327,8 +331,9 @@ int runFfcMain(int argc, char **argv) {
   if (!stopAfter)
     return fail("unknown phase '" + opts.compileTo + "' for --compile-to; phases: " +
                 phaseList());
-  if (opts.reportMemory && stopAfter->phase != Phase::Schedule)
-    return fail("--report-memory analyses train_step: it needs --compile-to=schedule");
+  if (opts.reportMemory && stopAfter->phase < Phase::Schedule)
+    return fail("--report-memory analyses train_step: it needs --compile-to=schedule "
+                "or artifact");
   if (opts.batch < 0)
     return fail("--batch must be positive");
 
@@ -365,7 +370,7 @@ int runFfcMain(int argc, char **argv) {
                    << " --mlir-pass-pipeline-crash-reproducer=FILE for a reproducer)\n";
       return 1;
     }
-    if (!opts.dumpPhasesTo.empty()) {
+    if (!opts.dumpPhasesTo.empty() && phase.phase != Phase::Artifact) {
       llvm::SmallString<256> path(opts.dumpPhasesTo);
       llvm::sys::path::append(path, std::to_string(static_cast<int>(phase.phase)) +
                                         "-" + phase.name + ".mlir");
@@ -378,10 +383,29 @@ int runFfcMain(int argc, char **argv) {
   if (opts.reportMemory) {
     auto step = module->lookupSymbol<func::FuncOp>("train_step");
     printMemoryReport(analyzeActivationMemory(step), "train_step", llvm::outs());
-    if (opts.output == "-")
+    if (opts.output.empty() && stopAfter->phase != Phase::Artifact)
       return 0;
   }
-  return failed(writeModule(*module, opts.output)) ? 1 : 0;
+  if (stopAfter->phase == Phase::Artifact) {
+    std::string path = opts.output;
+    if (path.empty()) {
+      llvm::StringRef model = opts.model;
+      if (model.starts_with("zoo:"))
+        model = model.drop_front(4);
+      path = (llvm::sys::path::stem(model) + ".ffx").str();
+    }
+    if (path == "-")
+      return fail("the artifact is binary: give -o FILE.ffx");
+    cpu::ArtifactInfo info;
+    info.mode = opts.mode;
+    info.producer = std::string("ffc ") + FFC_REVISION;
+    if (failed(cpu::writeArtifact(*module, path, info)))
+      return 1;
+    llvm::errs() << "ffc: wrote " << path << "\n";
+    return 0;
+  }
+  std::string out = opts.output.empty() ? std::string("-") : std::string(opts.output);
+  return failed(writeModule(*module, out)) ? 1 : 0;
 }
 
 } // namespace ffc

@@ -1,0 +1,755 @@
+//===- GradientKernels.cpp - CPU reference kernels for ff gradient ops ----===//
+//
+// See GradientKernels.h for the conventions. The convolution gradients are
+// im2col + gemm (weight) and gemm + col2im (input) over chunks of samples so
+// that one gemm covers several images; depthwise-like convolutions (one input
+// channel per group, several groups) take a direct path, where per-group gemms
+// would be degenerate.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/cpu/GradientKernels.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+namespace ffrt::cpu {
+namespace {
+
+//===--- BLAS -------------------------------------------------------------===//
+
+void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n,
+          int64_t k, float alpha, const float *a, int64_t lda, const float *b,
+          int64_t ldb, float beta, float *c, int64_t ldc) {
+  cblas_sgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m),
+              static_cast<blasint>(n), static_cast<blasint>(k), alpha, a,
+              static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c,
+              static_cast<blasint>(ldc));
+}
+
+void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n,
+          int64_t k, double alpha, const double *a, int64_t lda,
+          const double *b, int64_t ldb, double beta, double *c, int64_t ldc) {
+  cblas_dgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m),
+              static_cast<blasint>(n), static_cast<blasint>(k), alpha, a,
+              static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c,
+              static_cast<blasint>(ldc));
+}
+
+//===--- Window geometry --------------------------------------------------===//
+
+/// The output positions t in [0, count) whose input coordinate
+/// t * stride + offset lies in [0, extent), as the half-open range [lo, hi).
+struct Range {
+  int64_t lo, hi;
+};
+
+Range validRange(int64_t count, int64_t stride, int64_t offset,
+                 int64_t extent) {
+  int64_t lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+  int64_t last = extent - 1 - offset; // t * stride <= last
+  int64_t hi = last < 0 ? 0 : last / stride + 1;
+  lo = std::min(lo, count);
+  hi = std::min(hi, count);
+  return {lo, std::max(lo, hi)};
+}
+
+/// The kernel taps i in [0, kernel) whose coordinate base + i * dilation lies
+/// in [0, extent).
+Range validTaps(int64_t kernel, int64_t dilation, int64_t base,
+                int64_t extent) {
+  return validRange(kernel, dilation, base, extent);
+}
+
+/// Output size of a sliding window (the ff dialect's rule, FFOps.cpp).
+[[maybe_unused]] int64_t windowOutputSize(int64_t in, int64_t kernel,
+                                          int64_t stride, int64_t padBegin,
+                                          int64_t padEnd, int64_t dilation,
+                                          bool ceilMode) {
+  int64_t effective = dilation * (kernel - 1) + 1;
+  int64_t span = in + padBegin + padEnd - effective;
+  if (span < 0)
+    return 0;
+  int64_t out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
+  if (ceilMode && (out - 1) * stride >= in + padBegin)
+    --out;
+  return out;
+}
+
+/// Sizes of a grouped 2-D convolution.
+struct ConvDims {
+  int64_t n, c, h, w;    // input
+  int64_t o, oh, ow;     // output
+  int64_t kh, kw;        // kernel
+  int64_t groups, cg, og; // channels per group (input, output)
+  int64_t p() const { return oh * ow; }
+  int64_t kk() const { return kh * kw; }
+};
+
+ConvDims convDims(const Shape &xShape, const Shape &wShape,
+                  const Shape &yShape, int64_t groups) {
+  assert(xShape.size() == 4 && wShape.size() == 4 && yShape.size() == 4);
+  ConvDims d;
+  d.n = xShape[0];
+  d.c = xShape[1];
+  d.h = xShape[2];
+  d.w = xShape[3];
+  d.o = wShape[0];
+  d.kh = wShape[2];
+  d.kw = wShape[3];
+  d.oh = yShape[2];
+  d.ow = yShape[3];
+  d.groups = groups;
+  d.cg = d.c / groups;
+  d.og = d.o / groups;
+  assert(groups >= 1 && d.c % groups == 0 && d.o % groups == 0);
+  assert(wShape[1] == d.cg && yShape[0] == d.n && yShape[1] == d.o);
+  return d;
+}
+
+/// Unfolds the cg channels at `src` (cg x h x w) into col rows
+/// (c, i, j) x p with row stride ld: col[(c,i,j), oy*ow+ox] =
+/// src[c, oy*sy - pt + i*dh, ox*sx - pl + j*dw] (zero outside).
+template <typename T>
+void im2col(const T *src, const ConvDims &d, const Window2D &win, T *col,
+            int64_t ld) {
+  const int64_t ow = d.ow;
+  for (int64_t c = 0; c < d.cg; ++c) {
+    const T *plane = src + c * d.h * d.w;
+    for (int64_t i = 0; i < d.kh; ++i) {
+      int64_t offH = i * win.dilationH - win.padTop;
+      Range ry = validRange(d.oh, win.strideH, offH, d.h);
+      for (int64_t j = 0; j < d.kw; ++j) {
+        int64_t offW = j * win.dilationW - win.padLeft;
+        Range rx = validRange(ow, win.strideW, offW, d.w);
+        T *row = col + ((c * d.kh + i) * d.kw + j) * ld;
+        std::fill(row, row + ry.lo * ow, T(0));
+        for (int64_t oy = ry.lo; oy < ry.hi; ++oy) {
+          T *r = row + oy * ow;
+          const T *s = plane + (oy * win.strideH + offH) * d.w + offW;
+          std::fill(r, r + rx.lo, T(0));
+          if (win.strideW == 1) {
+            for (int64_t ox = rx.lo; ox < rx.hi; ++ox)
+              r[ox] = s[ox];
+          } else {
+            for (int64_t ox = rx.lo; ox < rx.hi; ++ox)
+              r[ox] = s[ox * win.strideW];
+          }
+          std::fill(r + rx.hi, r + ow, T(0));
+        }
+        std::fill(row + ry.hi * ow, row + d.oh * ow, T(0));
+      }
+    }
+  }
+}
+
+/// The adjoint of im2col: adds col rows back into dst (cg x h x w).
+template <typename T>
+void col2imAdd(const T *col, int64_t ld, const ConvDims &d,
+               const Window2D &win, T *dst) {
+  const int64_t ow = d.ow;
+  for (int64_t c = 0; c < d.cg; ++c) {
+    T *plane = dst + c * d.h * d.w;
+    for (int64_t i = 0; i < d.kh; ++i) {
+      int64_t offH = i * win.dilationH - win.padTop;
+      Range ry = validRange(d.oh, win.strideH, offH, d.h);
+      for (int64_t j = 0; j < d.kw; ++j) {
+        int64_t offW = j * win.dilationW - win.padLeft;
+        Range rx = validRange(ow, win.strideW, offW, d.w);
+        const T *row = col + ((c * d.kh + i) * d.kw + j) * ld;
+        for (int64_t oy = ry.lo; oy < ry.hi; ++oy) {
+          const T *r = row + oy * ow;
+          T *s = plane + (oy * win.strideH + offH) * d.w + offW;
+          if (win.strideW == 1) {
+            for (int64_t ox = rx.lo; ox < rx.hi; ++ox)
+              s[ox] += r[ox];
+          } else {
+            for (int64_t ox = rx.lo; ox < rx.hi; ++ox)
+              s[ox * win.strideW] += r[ox];
+          }
+        }
+      }
+    }
+  }
+}
+
+/// Samples per gemm: enough columns for an efficient product while the
+/// unfolded chunk stays around 16 MiB of doubles at most.
+int64_t chunkSamples(const ConvDims &d) {
+  const int64_t budget = int64_t{1} << 21; // elements
+  int64_t perSample = std::max<int64_t>(1, d.cg * d.kk() * d.p());
+  return std::clamp<int64_t>(budget / perSample, 1, std::max<int64_t>(1, d.n));
+}
+
+/// Copies group g's output-gradient rows of samples [n0, n0 + nb) into a
+/// og x (nb * p) matrix.
+template <typename T>
+void gatherGroupRows(const T *dy, const ConvDims &d, int64_t g, int64_t n0,
+                     int64_t nb, T *buf) {
+  const int64_t p = d.p(), ld = nb * p;
+  for (int64_t b = 0; b < nb; ++b)
+    for (int64_t o = 0; o < d.og; ++o)
+      std::memcpy(buf + o * ld + b * p,
+                  dy + ((n0 + b) * d.o + g * d.og + o) * p, sizeof(T) * p);
+}
+
+// Direct depthwise-like paths (one input channel per group, several groups),
+// where per-group gemms would be degenerate. A single-group convolution of one
+// input channel (a first layer on grey images) stays on the gemm path.
+bool useDirectPath(const ConvDims &d) { return d.cg == 1 && d.groups > 1; }
+
+template <typename T>
+void depthwiseGradInput(const T *dy, const T *w, const ConvDims &d,
+                        const Window2D &win, T *dx) {
+  std::fill(dx, dx + d.n * d.c * d.h * d.w, T(0));
+  const int64_t p = d.p();
+  for (int64_t n = 0; n < d.n; ++n)
+    for (int64_t o = 0; o < d.o; ++o) {
+      const int64_t ch = o / d.og;
+      T *plane = dx + (n * d.c + ch) * d.h * d.w;
+      const T *g = dy + (n * d.o + o) * p;
+      for (int64_t i = 0; i < d.kh; ++i) {
+        int64_t offH = i * win.dilationH - win.padTop;
+        Range ry = validRange(d.oh, win.strideH, offH, d.h);
+        for (int64_t j = 0; j < d.kw; ++j) {
+          int64_t offW = j * win.dilationW - win.padLeft;
+          Range rx = validRange(d.ow, win.strideW, offW, d.w);
+          const T wv = w[(o * d.kh + i) * d.kw + j];
+          for (int64_t oy = ry.lo; oy < ry.hi; ++oy) {
+            const T *r = g + oy * d.ow;
+            T *s = plane + (oy * win.strideH + offH) * d.w + offW;
+            for (int64_t ox = rx.lo; ox < rx.hi; ++ox)
+              s[ox * win.strideW] += wv * r[ox];
+          }
+        }
+      }
+    }
+}
+
+template <typename T>
+void depthwiseGradWeight(const T *x, const T *dy, const ConvDims &d,
+                         const Window2D &win, T *dw) {
+  const int64_t p = d.p();
+  std::vector<T> lane(d.ow);
+  for (int64_t o = 0; o < d.o; ++o) {
+    const int64_t ch = o / d.og;
+    for (int64_t i = 0; i < d.kh; ++i) {
+      int64_t offH = i * win.dilationH - win.padTop;
+      Range ry = validRange(d.oh, win.strideH, offH, d.h);
+      for (int64_t j = 0; j < d.kw; ++j) {
+        int64_t offW = j * win.dilationW - win.padLeft;
+        Range rx = validRange(d.ow, win.strideW, offW, d.w);
+        // Per-column partial sums (a vectorisable update, unlike a scalar
+        // reduction), folded in double at the end of each sample.
+        double acc = 0;
+        for (int64_t n = 0; n < d.n; ++n) {
+          const T *plane = x + (n * d.c + ch) * d.h * d.w;
+          const T *g = dy + (n * d.o + o) * p;
+          std::fill(lane.begin(), lane.end(), T(0));
+          for (int64_t oy = ry.lo; oy < ry.hi; ++oy) {
+            const T *r = g + oy * d.ow;
+            const T *s = plane + (oy * win.strideH + offH) * d.w + offW;
+            if (win.strideW == 1) {
+              for (int64_t ox = rx.lo; ox < rx.hi; ++ox)
+                lane[ox] += r[ox] * s[ox];
+            } else {
+              for (int64_t ox = rx.lo; ox < rx.hi; ++ox)
+                lane[ox] += r[ox] * s[ox * win.strideW];
+            }
+          }
+          for (int64_t ox = rx.lo; ox < rx.hi; ++ox)
+            acc += lane[ox];
+        }
+        dw[(o * d.kh + i) * d.kw + j] = static_cast<T>(acc);
+      }
+    }
+  }
+}
+
+template <typename T> T sigmoidOf(T z) {
+  if (z >= 0)
+    return T(1) / (T(1) + std::exp(-z));
+  T e = std::exp(z);
+  return e / (T(1) + e);
+}
+
+double sigmoidD(double z) { return sigmoidOf<double>(z); }
+
+/// Normalises a possibly negative axis of a rank-r shape.
+int64_t normaliseAxis(int64_t axis, int64_t rank) {
+  if (axis < 0)
+    axis += rank;
+  assert(axis >= 0 && axis <= rank);
+  return axis;
+}
+
+int64_t product(const Shape &shape, size_t begin, size_t end) {
+  int64_t p = 1;
+  for (size_t i = begin; i < end; ++i)
+    p *= shape[i];
+  return p;
+}
+
+} // namespace
+
+//===--- Convolution ------------------------------------------------------===//
+
+template <typename T>
+void conv2dGradInput(const T *dy, const Shape &dyShape, const T *w,
+                     const Shape &wShape, const Window2D &win, int64_t groups,
+                     T *dx, const Shape &dxShape) {
+  ConvDims d = convDims(dxShape, wShape, dyShape, groups);
+  if (useDirectPath(d)) {
+    depthwiseGradInput(dy, w, d, win, dx);
+    return;
+  }
+  std::fill(dx, dx + numElements(dxShape), T(0));
+  if (d.n == 0 || d.p() == 0)
+    return;
+  const int64_t p = d.p(), rows = d.cg * d.kk();
+  const int64_t chunk = chunkSamples(d);
+  std::vector<T> dyBuf(d.og * chunk * p), col(rows * chunk * p);
+  for (int64_t n0 = 0; n0 < d.n; n0 += chunk) {
+    const int64_t nb = std::min(chunk, d.n - n0), ld = nb * p;
+    for (int64_t g = 0; g < groups; ++g) {
+      gatherGroupRows(dy, d, g, n0, nb, dyBuf.data());
+      // col (rows x nb*p) = w_g^T (rows x og) * dyBuf (og x nb*p).
+      gemm(CblasTrans, CblasNoTrans, rows, ld, d.og, T(1),
+           w + g * d.og * rows, rows, dyBuf.data(), ld, T(0), col.data(), ld);
+      for (int64_t b = 0; b < nb; ++b)
+        col2imAdd(col.data() + b * p, ld, d, win,
+                  dx + ((n0 + b) * d.c + g * d.cg) * d.h * d.w);
+    }
+  }
+}
+
+template <typename T>
+void conv2dGradWeight(const T *x, const Shape &xShape, const T *dy,
+                      const Shape &dyShape, const Window2D &win, int64_t groups,
+                      T *dw, const Shape &dwShape) {
+  ConvDims d = convDims(xShape, dwShape, dyShape, groups);
+  if (useDirectPath(d)) {
+    depthwiseGradWeight(x, dy, d, win, dw);
+    return;
+  }
+  std::fill(dw, dw + numElements(dwShape), T(0));
+  if (d.n == 0 || d.p() == 0)
+    return;
+  const int64_t p = d.p(), rows = d.cg * d.kk();
+  const int64_t chunk = chunkSamples(d);
+  std::vector<T> dyBuf(d.og * chunk * p), col(rows * chunk * p);
+  for (int64_t n0 = 0; n0 < d.n; n0 += chunk) {
+    const int64_t nb = std::min(chunk, d.n - n0), ld = nb * p;
+    for (int64_t g = 0; g < groups; ++g) {
+      gatherGroupRows(dy, d, g, n0, nb, dyBuf.data());
+      for (int64_t b = 0; b < nb; ++b)
+        im2col(x + ((n0 + b) * d.c + g * d.cg) * d.h * d.w, d, win,
+               col.data() + b * p, ld);
+      // dw_g (og x rows) += dyBuf (og x nb*p) * col^T (nb*p x rows).
+      gemm(CblasNoTrans, CblasTrans, d.og, rows, ld, T(1), dyBuf.data(), ld,
+           col.data(), ld, T(1), dw + g * d.og * rows, rows);
+    }
+  }
+}
+
+//===--- Elementwise ------------------------------------------------------===//
+
+template <typename T>
+void reluGrad(const T *x, const T *dy, const Shape &shape, T *dx) {
+  const int64_t n = numElements(shape);
+  for (int64_t i = 0; i < n; ++i)
+    dx[i] = x[i] > T(0) ? dy[i] : T(0);
+}
+
+template <typename T>
+void sigmoidGrad(const T *x, const T *dy, const Shape &shape, T *dx) {
+  const int64_t n = numElements(shape);
+  for (int64_t i = 0; i < n; ++i) {
+    T s = sigmoidOf(x[i]);
+    dx[i] = dy[i] * s * (T(1) - s);
+  }
+}
+
+template <typename T>
+void hardSwishGrad(const T *x, const T *dy, const Shape &shape, T *dx) {
+  const int64_t n = numElements(shape);
+  for (int64_t i = 0; i < n; ++i) {
+    T v = x[i];
+    dx[i] = v < T(-3)  ? T(0)
+            : v <= T(3) ? dy[i] * (T(2) * v + T(3)) / T(6)
+                        : dy[i];
+  }
+}
+
+template <typename T>
+void hardSigmoidGrad(const T *x, const T *dy, const Shape &shape, double alpha,
+                     double beta, T *dx) {
+  const int64_t n = numElements(shape);
+  const T a = static_cast<T>(alpha), b = static_cast<T>(beta);
+  for (int64_t i = 0; i < n; ++i) {
+    T z = a * x[i] + b;
+    dx[i] = (z > T(0) && z < T(1)) ? dy[i] * a : T(0);
+  }
+}
+
+template <typename T>
+void clipGrad(const T *x, const T *dy, const Shape &shape, double min,
+              double max, T *dx) {
+  const int64_t n = numElements(shape);
+  const T lo = static_cast<T>(min), hi = static_cast<T>(max);
+  for (int64_t i = 0; i < n; ++i)
+    dx[i] = (x[i] > lo && x[i] < hi) ? dy[i] : T(0);
+}
+
+template <typename T>
+void softmaxGrad(const T *y, const T *dy, const Shape &shape, int64_t axis,
+                 T *dx) {
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  axis = normaliseAxis(axis, rank);
+  assert(axis < rank);
+  const int64_t outer = product(shape, 0, axis), len = shape[axis],
+                inner = product(shape, axis + 1, shape.size());
+  std::vector<double> dot(inner);
+  for (int64_t o = 0; o < outer; ++o) {
+    const int64_t base = o * len * inner;
+    std::fill(dot.begin(), dot.end(), 0.0);
+    for (int64_t l = 0; l < len; ++l)
+      for (int64_t k = 0; k < inner; ++k) {
+        int64_t idx = base + l * inner + k;
+        dot[k] += static_cast<double>(dy[idx]) * y[idx];
+      }
+    for (int64_t l = 0; l < len; ++l)
+      for (int64_t k = 0; k < inner; ++k) {
+        int64_t idx = base + l * inner + k;
+        dx[idx] = static_cast<T>(y[idx] * (dy[idx] - dot[k]));
+      }
+  }
+}
+
+//===--- Pooling ----------------------------------------------------------===//
+
+template <typename T>
+void maxPool2dGrad(const T *x, const Shape &xShape, const T *dy,
+                   const Shape &dyShape, const Window2D &win, bool ceilMode,
+                   T *dx) {
+  assert(xShape.size() == 4 && dyShape.size() == 4);
+  const int64_t n = xShape[0], c = xShape[1], h = xShape[2], w = xShape[3];
+  const int64_t oh = dyShape[2], ow = dyShape[3];
+  assert(dyShape[0] == n && dyShape[1] == c);
+  assert(oh == windowOutputSize(h, win.kernelH, win.strideH, win.padTop,
+                                win.padBottom, win.dilationH, ceilMode));
+  assert(ow == windowOutputSize(w, win.kernelW, win.strideW, win.padLeft,
+                                win.padRight, win.dilationW, ceilMode));
+  (void)ceilMode;
+  std::fill(dx, dx + numElements(xShape), T(0));
+  for (int64_t plane = 0; plane < n * c; ++plane) {
+    const T *xp = x + plane * h * w;
+    const T *g = dy + plane * oh * ow;
+    T *dp = dx + plane * h * w;
+    for (int64_t oy = 0; oy < oh; ++oy) {
+      const int64_t y0 = oy * win.strideH - win.padTop;
+      Range ri = validTaps(win.kernelH, win.dilationH, y0, h);
+      for (int64_t ox = 0; ox < ow; ++ox) {
+        const int64_t x0 = ox * win.strideW - win.padLeft;
+        Range rj = validTaps(win.kernelW, win.dilationW, x0, w);
+        int64_t best = -1;
+        T bestValue = T(0);
+        for (int64_t i = ri.lo; i < ri.hi; ++i) {
+          const int64_t rowBase = (y0 + i * win.dilationH) * w + x0;
+          for (int64_t j = rj.lo; j < rj.hi; ++j) {
+            const int64_t idx = rowBase + j * win.dilationW;
+            if (best < 0 || xp[idx] > bestValue) {
+              best = idx;
+              bestValue = xp[idx];
+            }
+          }
+        }
+        if (best >= 0) // a window entirely in the padding routes nothing
+          dp[best] += g[oy * ow + ox];
+      }
+    }
+  }
+}
+
+template <typename T>
+void avgPool2dGrad(const T *dy, const Shape &dyShape, const Window2D &win,
+                   bool ceilMode, bool countIncludePad, T *dx,
+                   const Shape &dxShape) {
+  assert(dxShape.size() == 4 && dyShape.size() == 4);
+  assert(win.dilationH == 1 && win.dilationW == 1);
+  const int64_t n = dxShape[0], c = dxShape[1], h = dxShape[2], w = dxShape[3];
+  const int64_t oh = dyShape[2], ow = dyShape[3];
+  assert(dyShape[0] == n && dyShape[1] == c);
+  assert(oh == windowOutputSize(h, win.kernelH, win.strideH, win.padTop,
+                                win.padBottom, 1, ceilMode));
+  assert(ow == windowOutputSize(w, win.kernelW, win.strideW, win.padLeft,
+                                win.padRight, 1, ceilMode));
+  (void)ceilMode;
+  std::fill(dx, dx + numElements(dxShape), T(0));
+  // Per-output-column window geometry, shared by every row and plane.
+  std::vector<int64_t> colLo(ow), colHi(ow), colPadded(ow);
+  for (int64_t ox = 0; ox < ow; ++ox) {
+    int64_t start = ox * win.strideW - win.padLeft;
+    int64_t end = std::min(start + win.kernelW, w + win.padRight);
+    colPadded[ox] = end - start;
+    colLo[ox] = std::max<int64_t>(start, 0);
+    colHi[ox] = std::min(end, w);
+  }
+  for (int64_t oy = 0; oy < oh; ++oy) {
+    int64_t start = oy * win.strideH - win.padTop;
+    int64_t end = std::min(start + win.kernelH, h + win.padBottom);
+    const int64_t rowPadded = end - start;
+    const int64_t lo = std::max<int64_t>(start, 0), hi = std::min(end, h);
+    for (int64_t ox = 0; ox < ow; ++ox) {
+      const int64_t count =
+          countIncludePad ? rowPadded * colPadded[ox]
+                          : (hi - lo) * (colHi[ox] - colLo[ox]);
+      if (count <= 0 || hi <= lo || colHi[ox] <= colLo[ox])
+        continue;
+      const T inv = T(1) / static_cast<T>(count);
+      for (int64_t plane = 0; plane < n * c; ++plane) {
+        const T v = dy[(plane * oh + oy) * ow + ox] * inv;
+        T *dp = dx + plane * h * w;
+        for (int64_t y = lo; y < hi; ++y)
+          for (int64_t xx = colLo[ox]; xx < colHi[ox]; ++xx)
+            dp[y * w + xx] += v;
+      }
+    }
+  }
+}
+
+//===--- Normalisation ----------------------------------------------------===//
+
+template <typename T>
+void batchNormGrad(const T *x, const Shape &xShape, const T *dy, const T *scale,
+                   const NoDeduce<T> *runningMean,
+                   const NoDeduce<T> *runningVar, double epsilon, bool training,
+                   NoDeduce<T> *dx, NoDeduce<T> *dscale, NoDeduce<T> *dbias) {
+  assert(xShape.size() >= 2);
+  const int64_t n = xShape[0], c = xShape[1],
+                s = product(xShape, 2, xShape.size());
+  const double m = static_cast<double>(n * s);
+  for (int64_t ch = 0; ch < c; ++ch) {
+    auto row = [&](const T *base, int64_t i) { return base + (i * c + ch) * s; };
+    double mean, var;
+    if (training) {
+      double sum = 0;
+      for (int64_t i = 0; i < n; ++i) {
+        const T *r = row(x, i);
+        for (int64_t k = 0; k < s; ++k)
+          sum += r[k];
+      }
+      mean = m > 0 ? sum / m : 0.0;
+      double sq = 0;
+      for (int64_t i = 0; i < n; ++i) {
+        const T *r = row(x, i);
+        for (int64_t k = 0; k < s; ++k) {
+          double v = r[k] - mean;
+          sq += v * v;
+        }
+      }
+      var = m > 0 ? sq / m : 0.0;
+    } else {
+      assert(runningMean && runningVar);
+      mean = runningMean[ch];
+      var = runningVar[ch];
+    }
+    const double invStd = 1.0 / std::sqrt(var + epsilon);
+    // sumDy = sum dy, sumDyXhat = sum dy * xhat (the bias and scale grads).
+    double sumDy = 0, sumDyXhat = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      const T *r = row(x, i), *g = row(dy, i);
+      for (int64_t k = 0; k < s; ++k) {
+        sumDy += g[k];
+        sumDyXhat += g[k] * ((r[k] - mean) * invStd);
+      }
+    }
+    if (dbias)
+      dbias[ch] = static_cast<T>(sumDy);
+    if (dscale)
+      dscale[ch] = static_cast<T>(sumDyXhat);
+    if (!dx)
+      continue;
+    const double gamma = scale[ch];
+    if (training) {
+      // dx = gamma * invStd * (dy - mean(dy) - xhat * mean(dy * xhat)).
+      const double meanDy = sumDy / m, meanDyXhat = sumDyXhat / m;
+      const double k1 = gamma * invStd;
+      for (int64_t i = 0; i < n; ++i) {
+        const T *r = row(x, i), *g = row(dy, i);
+        T *o = dx + (i * c + ch) * s;
+        for (int64_t k = 0; k < s; ++k) {
+          double xhat = (r[k] - mean) * invStd;
+          o[k] = static_cast<T>(k1 * (g[k] - meanDy - xhat * meanDyXhat));
+        }
+      }
+    } else {
+      const T k1 = static_cast<T>(gamma * invStd);
+      for (int64_t i = 0; i < n; ++i) {
+        const T *g = row(dy, i);
+        T *o = dx + (i * c + ch) * s;
+        for (int64_t k = 0; k < s; ++k)
+          o[k] = g[k] * k1;
+      }
+    }
+  }
+}
+
+template <typename T>
+void layerNormGrad(const T *x, const Shape &xShape, const T *dy,
+                   const NoDeduce<T> *scale, int64_t axis, double epsilon,
+                   NoDeduce<T> *dx, NoDeduce<T> *dscale, NoDeduce<T> *dbias) {
+  const int64_t rank = static_cast<int64_t>(xShape.size());
+  axis = normaliseAxis(axis, rank);
+  const int64_t rows = product(xShape, 0, axis),
+                d = product(xShape, axis, xShape.size());
+  std::vector<double> accScale(dscale ? d : 0, 0.0), accBias(dbias ? d : 0, 0.0);
+  for (int64_t r = 0; r < rows; ++r) {
+    const T *xr = x + r * d, *gr = dy + r * d;
+    double sum = 0;
+    for (int64_t k = 0; k < d; ++k)
+      sum += xr[k];
+    const double mean = d > 0 ? sum / d : 0.0;
+    double sq = 0;
+    for (int64_t k = 0; k < d; ++k) {
+      double v = xr[k] - mean;
+      sq += v * v;
+    }
+    const double invStd = 1.0 / std::sqrt((d > 0 ? sq / d : 0.0) + epsilon);
+    if (dscale)
+      for (int64_t k = 0; k < d; ++k)
+        accScale[k] += gr[k] * ((xr[k] - mean) * invStd);
+    if (dbias)
+      for (int64_t k = 0; k < d; ++k)
+        accBias[k] += gr[k];
+    if (!dx)
+      continue;
+    // With g = dy * scale: dx = invStd * (g - mean(g) - xhat * mean(g * xhat)).
+    double sumG = 0, sumGXhat = 0;
+    for (int64_t k = 0; k < d; ++k) {
+      double g = scale ? static_cast<double>(gr[k]) * scale[k] : gr[k];
+      sumG += g;
+      sumGXhat += g * ((xr[k] - mean) * invStd);
+    }
+    const double meanG = sumG / d, meanGXhat = sumGXhat / d;
+    T *o = dx + r * d;
+    for (int64_t k = 0; k < d; ++k) {
+      double g = scale ? static_cast<double>(gr[k]) * scale[k] : gr[k];
+      double xhat = (xr[k] - mean) * invStd;
+      o[k] = static_cast<T>(invStd * (g - meanG - xhat * meanGXhat));
+    }
+  }
+  if (dscale)
+    for (int64_t k = 0; k < d; ++k)
+      dscale[k] = static_cast<T>(accScale[k]);
+  if (dbias)
+    for (int64_t k = 0; k < d; ++k)
+      dbias[k] = static_cast<T>(accBias[k]);
+}
+
+//===--- Local losses -----------------------------------------------------===//
+
+template <typename T>
+void goodnessGrad(const T *x, const Shape &xShape, const T *dg, int64_t groups,
+                  T *dx) {
+  assert(xShape.size() >= 2 && groups >= 1 && xShape[1] % groups == 0);
+  const int64_t n = xShape[0], c = xShape[1],
+                s = product(xShape, 2, xShape.size());
+  const int64_t cg = c / groups;
+  const double perGroup = static_cast<double>(cg * s);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t k = 0; k < groups; ++k) {
+      const T f = static_cast<T>(2.0 * dg[i * groups + k] / perGroup);
+      const int64_t base = (i * c + k * cg) * s;
+      for (int64_t e = 0; e < cg * s; ++e)
+        dx[base + e] = f * x[base + e];
+    }
+}
+
+template <typename T>
+bool marginCrossEntropyGrad(const T *scores, const Shape &scoresShape,
+                            const int32_t *labels, double margin, T *dscores) {
+  assert(scoresShape.size() == 2);
+  const int64_t n = scoresShape[0], k = scoresShape[1];
+  for (int64_t i = 0; i < n; ++i)
+    if (labels[i] < 0 || labels[i] >= k)
+      return false;
+  std::vector<double> e(k);
+  for (int64_t i = 0; i < n; ++i) {
+    const T *s = scores + i * k;
+    const int64_t y = labels[i];
+    double mx = -INFINITY;
+    for (int64_t j = 0; j < k; ++j) {
+      e[j] = static_cast<double>(s[j]) + (j == y ? 0.0 : margin);
+      mx = std::max(mx, e[j]);
+    }
+    double sum = 0;
+    for (int64_t j = 0; j < k; ++j) {
+      e[j] = std::exp(e[j] - mx);
+      sum += e[j];
+    }
+    for (int64_t j = 0; j < k; ++j)
+      dscores[i * k + j] =
+          static_cast<T>((e[j] / sum - (j == y ? 1.0 : 0.0)) / n);
+  }
+  return true;
+}
+
+template <typename T>
+void thresholdLossGrad(const T *pos, const T *neg, const Shape &shape,
+                       double theta, NoDeduce<T> *dpos, NoDeduce<T> *dneg) {
+  const int64_t n = numElements(shape);
+  const double invN = 1.0 / static_cast<double>(n);
+  for (int64_t i = 0; i < n; ++i) {
+    if (dpos)
+      dpos[i] = static_cast<T>(-sigmoidD(theta - pos[i]) * invN);
+    if (dneg)
+      dneg[i] = static_cast<T>(sigmoidD(neg[i] - theta) * invN);
+  }
+}
+
+//===--- Instantiations ---------------------------------------------------===//
+
+#define FFRT_INSTANTIATE_GRADIENT_KERNELS(T)                                   \
+  template void conv2dGradInput<T>(const T *, const Shape &, const T *,        \
+                                   const Shape &, const Window2D &, int64_t,   \
+                                   T *, const Shape &);                        \
+  template void conv2dGradWeight<T>(const T *, const Shape &, const T *,       \
+                                    const Shape &, const Window2D &, int64_t,  \
+                                    T *, const Shape &);                       \
+  template void reluGrad<T>(const T *, const T *, const Shape &, T *);         \
+  template void sigmoidGrad<T>(const T *, const T *, const Shape &, T *);      \
+  template void hardSwishGrad<T>(const T *, const T *, const Shape &, T *);    \
+  template void hardSigmoidGrad<T>(const T *, const T *, const Shape &,        \
+                                   double, double, T *);                       \
+  template void clipGrad<T>(const T *, const T *, const Shape &, double,       \
+                            double, T *);                                      \
+  template void softmaxGrad<T>(const T *, const T *, const Shape &, int64_t,   \
+                               T *);                                           \
+  template void maxPool2dGrad<T>(const T *, const Shape &, const T *,          \
+                                 const Shape &, const Window2D &, bool, T *);  \
+  template void avgPool2dGrad<T>(const T *, const Shape &, const Window2D &,   \
+                                 bool, bool, T *, const Shape &);              \
+  template void batchNormGrad<T>(const T *, const Shape &, const T *,          \
+                                 const T *, const T *, const T *, double,      \
+                                 bool, T *, T *, T *);                         \
+  template void layerNormGrad<T>(const T *, const Shape &, const T *,          \
+                                 const T *, int64_t, double, T *, T *, T *);   \
+  template void goodnessGrad<T>(const T *, const Shape &, const T *, int64_t,  \
+                                T *);                                          \
+  template bool marginCrossEntropyGrad<T>(const T *, const Shape &,            \
+                                          const int32_t *, double, T *);       \
+  template void thresholdLossGrad<T>(const T *, const T *, const Shape &,      \
+                                     double, T *, T *);
+
+FFRT_INSTANTIATE_GRADIENT_KERNELS(float)
+FFRT_INSTANTIATE_GRADIENT_KERNELS(double)
+
+#undef FFRT_INSTANTIATE_GRADIENT_KERNELS
+
+} // namespace ffrt::cpu
