@@ -12,6 +12,8 @@
 #include <string>
 #include <unordered_set>
 
+#include <sys/stat.h>
+
 namespace ffrt {
 namespace {
 
@@ -115,8 +117,7 @@ private:
     if (elementCount(shape) < 0)
       return fail() << "metadata: input_shape " << shapeString(shape) << " is too large", false;
     if (meta->classes() < 2)
-      return fail() << "metadata: classes is " << meta->classes() << ", must be at least 2",
-             false;
+      return fail() << "metadata: classes is " << meta->classes() << ", must be at least 2", false;
     if (meta->batch() < 1)
       return fail() << "metadata: batch is " << meta->batch() << ", must be at least 1", false;
     return true;
@@ -146,11 +147,10 @@ private:
                       << shapeString(p->shape()) << " needs " << count
                       << " values, the artifact holds " << have,
                false;
-      if (p->data() && (reinterpret_cast<const uint8_t *>(p->data()->data()) - base_) %
-                               kArtifactAlignment !=
-                           0)
-        return fail() << "parameter " << quoted(p->name()) << ": data is not "
-                      << kArtifactAlignment << "-byte aligned",
+      if (p->data() &&
+          (reinterpret_cast<const uint8_t *>(p->data()->data()) - base_) % kArtifactAlignment != 0)
+        return fail() << "parameter " << quoted(p->name()) << ": data is not " << kArtifactAlignment
+                      << "-byte aligned",
                false;
       paramCounts_.push_back(count);
     }
@@ -275,8 +275,7 @@ private:
     roots_[id] = id;
     ffx::ElementType type = t.element_type();
     if (type != ffx::ElementType::F32 && type != ffx::ElementType::I32)
-      return fail() << prefix() << "tensor " << id << " has an unknown element type "
-                    << int(type),
+      return fail() << prefix() << "tensor " << id << " has an unknown element type " << int(type),
              false;
     switch (t.kind()) {
     case ffx::TensorKind::Activation:
@@ -291,8 +290,8 @@ private:
       if (paramCounts_[p] != count)
         return fail() << prefix() << "tensor " << id << " of shape " << shapeString(t.shape())
                       << " (" << count << " elements) refers to parameter "
-                      << quoted(model_.params()->Get(p)->name()) << " of "
-                      << paramCounts_[p] << " elements",
+                      << quoted(model_.params()->Get(p)->name()) << " of " << paramCounts_[p]
+                      << " elements",
                false;
       if (type != ffx::ElementType::F32)
         return fail() << prefix() << "tensor " << id << " refers to a parameter but is not f32",
@@ -303,8 +302,7 @@ private:
       size_t have = t.constant_data() ? t.constant_data()->size() : 0;
       if (int64_t(have) != count)
         return fail() << prefix() << "constant tensor " << id << " of shape "
-                      << shapeString(t.shape()) << " needs " << count << " values, has "
-                      << have,
+                      << shapeString(t.shape()) << " needs " << count << " values, has " << have,
                false;
       if (type != ffx::ElementType::F32)
         return fail() << prefix() << "constant tensor " << id << " is not f32", false;
@@ -329,8 +327,7 @@ private:
       return true;
     }
     }
-    return fail() << prefix() << "tensor " << id << " has an unknown kind " << int(t.kind()),
-           false;
+    return fail() << prefix() << "tensor " << id << " has an unknown kind " << int(t.kind()), false;
   }
 
   bool checkOp(int k, const ffx::Op &op,
@@ -346,8 +343,8 @@ private:
              false;
     int32_t numParams = int32_t(paramCounts_.size());
     if (op.param() < -1 || op.param() >= numParams)
-      return fail() << where << "parameter " << op.param()
-                    << " is out of range; the artifact has " << numParams << " parameters",
+      return fail() << where << "parameter " << op.param() << " is out of range; the artifact has "
+                    << numParams << " parameters",
              false;
 
     if (const auto *operands = op.operands()) {
@@ -413,8 +410,8 @@ private:
           return fail() << where << "attribute " << i << " has no name", false;
         // Op::attrs is looked up by key (binary search): it must be sorted.
         if (i > 0 && !(attrs->Get(i - 1)->name()->str() < attr->name()->str()))
-          return fail() << where << "attributes are not sorted by name (at "
-                        << quoted(attr->name()) << ")",
+          return fail() << where << "attributes are not sorted by name (at " << quoted(attr->name())
+                        << ")",
                  false;
       }
     }
@@ -449,9 +446,7 @@ private:
     return true;
   }
 
-  static bool validId(int32_t id, size_t numTensors) {
-    return id >= 0 && size_t(id) < numTensors;
-  }
+  static bool validId(int32_t id, size_t numTensors) { return id >= 0 && size_t(id) < numTensors; }
   static std::string rangeNote(size_t numTensors) {
     return "the program has " + std::to_string(numTensors) + " tensors";
   }
@@ -480,8 +475,8 @@ private:
 
 bool Artifact::verify(const uint8_t *data, size_t size, std::string &error) {
   if (size < 8) {
-    error = "not an ffc artifact (" + std::to_string(size) +
-            " bytes, too short for the FFX1 header)";
+    error =
+        "not an ffc artifact (" + std::to_string(size) + " bytes, too short for the FFX1 header)";
     return false;
   }
   if (!flatbuffers::BufferHasIdentifier(data, ffx::ModelIdentifier())) {
@@ -510,6 +505,17 @@ bool Artifact::verify(const uint8_t *data, size_t size, std::string &error) {
   return SemanticChecker(*model, data).run(error);
 }
 
+std::unique_ptr<Artifact> Artifact::adopt(uint8_t *bytes, size_t size, std::string &error) {
+  AlignedBytes owner(bytes);
+  if (!verify(bytes, size, error))
+    return nullptr;
+  std::unique_ptr<Artifact> artifact(new Artifact());
+  artifact->bytes_ = owner.release();
+  artifact->size_ = size;
+  artifact->model_ = ffx::GetModel(artifact->bytes_);
+  return artifact;
+}
+
 std::unique_ptr<Artifact> Artifact::fromBytes(const void *data, size_t size, std::string &error) {
   AlignedBytes bytes = allocateAligned(size);
   if (!bytes) {
@@ -518,13 +524,7 @@ std::unique_ptr<Artifact> Artifact::fromBytes(const void *data, size_t size, std
   }
   if (size)
     std::memcpy(bytes.get(), data, size);
-  if (!verify(bytes.get(), size, error))
-    return nullptr;
-  std::unique_ptr<Artifact> artifact(new Artifact());
-  artifact->bytes_ = bytes.release();
-  artifact->size_ = size;
-  artifact->model_ = ffx::GetModel(artifact->bytes_);
-  return artifact;
+  return adopt(bytes.release(), size, error);
 }
 
 std::unique_ptr<Artifact> Artifact::load(const std::string &path, std::string &error) {
@@ -537,16 +537,16 @@ std::unique_ptr<Artifact> Artifact::load(const std::string &path, std::string &e
     std::FILE *f;
     ~Closer() { std::fclose(f); }
   } closer{file};
-  if (std::fseek(file, 0, SEEK_END) != 0) {
+  struct stat st;
+  if (::fstat(::fileno(file), &st) != 0) {
     error = std::string("cannot read: ") + std::strerror(errno);
     return nullptr;
   }
-  long end = std::ftell(file);
-  if (end < 0 || std::fseek(file, 0, SEEK_SET) != 0) {
-    error = std::string("cannot read: ") + std::strerror(errno);
+  if (!S_ISREG(st.st_mode)) {
+    error = "not a regular file";
     return nullptr;
   }
-  size_t size = size_t(end);
+  size_t size = size_t(st.st_size);
   if (size >= FLATBUFFERS_MAX_BUFFER_SIZE) {
     error = "file of " + std::to_string(size) + " bytes is larger than an artifact can be";
     return nullptr;
@@ -561,13 +561,7 @@ std::unique_ptr<Artifact> Artifact::load(const std::string &path, std::string &e
             (std::ferror(file) ? std::strerror(errno) : "the file shrank while being read");
     return nullptr;
   }
-  if (!verify(bytes.get(), size, error))
-    return nullptr;
-  std::unique_ptr<Artifact> artifact(new Artifact());
-  artifact->bytes_ = bytes.release();
-  artifact->size_ = size;
-  artifact->model_ = ffx::GetModel(artifact->bytes_);
-  return artifact;
+  return adopt(bytes.release(), size, error);
 }
 
 Artifact::~Artifact() { std::free(bytes_); }

@@ -40,8 +40,7 @@ public:
   static std::unique_ptr<Artifact> load(const std::string &path, std::string &error);
 
   /// Verifies a copy of `size` bytes at `data`, as `load` does for a file.
-  static std::unique_ptr<Artifact> fromBytes(const void *data, size_t size,
-                                             std::string &error);
+  static std::unique_ptr<Artifact> fromBytes(const void *data, size_t size, std::string &error);
 
   /// Runs every check of `load` on bytes in place, without copying them
   /// (ffc checks what it is about to write). `data` must be at least 8-byte
@@ -67,6 +66,8 @@ public:
 
 private:
   Artifact() = default;
+  /// Takes `bytes` (aligned_alloc'ed), verifies them, and owns them either way.
+  static std::unique_ptr<Artifact> adopt(uint8_t *bytes, size_t size, std::string &error);
   uint8_t *bytes_ = nullptr; // aligned_alloc'ed, kArtifactAlignment
   size_t size_ = 0;
   const ffx::Model *model_ = nullptr;

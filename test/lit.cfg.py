@@ -36,5 +36,9 @@ if python_has("torch") and python_has("torchvision"):
 if python_has("onnx"):
     config.available_features.add("onnx-python")
 
-tools = ["ff-opt", "ffc", "ff-zoo", "FileCheck", "not", "count", "split-file"]
+if os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"):
+    config.available_features.add("fashion-mnist")
+
+tools = ["ff-opt", "ffc", "ff-zoo", "ff-run", "ffx-dump", "FileCheck", "not", "count",
+         "split-file"]
 llvm_config.add_tool_substitutions(tools, [config.ffc_tools_dir, config.llvm_tools_dir])

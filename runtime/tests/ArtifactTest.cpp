@@ -16,7 +16,8 @@ namespace {
 using ffx::ElementType;
 using ffx::TensorKind;
 
-std::unique_ptr<ffx::TensorT> tensor(std::vector<int64_t> shape, TensorKind kind = TensorKind::Activation,
+std::unique_ptr<ffx::TensorT> tensor(std::vector<int64_t> shape,
+                                     TensorKind kind = TensorKind::Activation,
                                      ElementType type = ElementType::F32) {
   auto t = std::make_unique<ffx::TensorT>();
   t->shape = std::move(shape);
@@ -106,7 +107,7 @@ std::unique_ptr<ffx::ProgramT> trainProgram() {
   p->name = "train_step";
   addForward(*p);
   p->tensors.push_back(tensor({2}, TensorKind::Input, ElementType::I32)); // 5: labels
-  p->tensors.push_back(tensor({}, TensorKind::Input));                   // 6: lr
+  p->tensors.push_back(tensor({}, TensorKind::Input));                    // 6: lr
   p->inputs.insert(p->inputs.end(), {5, 6});
   p->input_names.insert(p->input_names.end(), {"labels", "lr"});
   auto half = tensor({}, TensorKind::Constant); // 7: 0.5
@@ -293,6 +294,8 @@ TEST(Artifact, MissingFile) {
   std::string error;
   EXPECT_FALSE(Artifact::load(tempPath("does-not-exist.ffx"), error));
   EXPECT_NE(error.find("cannot open"), std::string::npos) << error;
+  EXPECT_FALSE(Artifact::load(testing::TempDir(), error));
+  EXPECT_EQ(error, "not a regular file");
 }
 
 TEST(Artifact, TooShortAndWrongIdentifier) {
@@ -479,7 +482,9 @@ TEST(Artifact, BadTensorIds) {
        },
        "is read after the buffer plan freed it (after op 0)"},
       {"use before definition",
-       [](ffx::ModelT &m) { std::swap(program(m, "predict").ops[0], program(m, "predict").ops[1]); },
+       [](ffx::ModelT &m) {
+         std::swap(program(m, "predict").ops[0], program(m, "predict").ops[1]);
+       },
        "is read before any op computes it"},
       {"input out of range", [](ffx::ModelT &m) { program(m, "predict").inputs[0] = 9; },
        "input 0 is tensor 9"},
@@ -487,14 +492,15 @@ TEST(Artifact, BadTensorIds) {
        "which is not of kind Input"},
       {"output out of range", [](ffx::ModelT &m) { program(m, "predict").outputs[0] = -1; },
        "output 0 is tensor -1"},
-      {"output never computed",
-       [](ffx::ModelT &m) { program(m, "predict").ops.pop_back(); },
+      {"output never computed", [](ffx::ModelT &m) { program(m, "predict").ops.pop_back(); },
        "output 0 (tensor 5) is never computed"},
       {"alias of a later tensor",
        [](ffx::ModelT &m) { program(m, "predict").tensors[1]->alias_of = 4; },
        "an alias must name an earlier tensor"},
       {"alias of another size",
-       [](ffx::ModelT &m) { program(m, "predict").tensors[1]->shape = {2, 3}; },
+       [](ffx::ModelT &m) {
+         program(m, "predict").tensors[1]->shape = {2, 3};
+       },
        "with a different element count (6 vs 8)"},
       {"constant of the wrong size",
        [](ffx::ModelT &m) { program(m, "train_step").tensors[7]->constant_data.push_back(1); },
@@ -508,9 +514,7 @@ TEST(Artifact, BadTensorIds) {
        [](ffx::ModelT &m) { program(m, "predict").tensors[4]->element_type = ElementType(5); },
        "tensor 4 has an unknown element type 5"},
       {"unsorted attributes",
-       [](ffx::ModelT &m) {
-         program(m, "predict").ops[0]->attrs.push_back(attr("alpha", {1}));
-       },
+       [](ffx::ModelT &m) { program(m, "predict").ops[0]->attrs.push_back(attr("alpha", {1})); },
        "attributes are not sorted by name"},
       {"op without kind", [](ffx::ModelT &m) { program(m, "predict").ops[0]->kind.clear(); },
        "op 0 has no kind"},

@@ -30,11 +30,6 @@ constexpr const char *kProgramNames[] = {"train_step", "eval_step", "predict"};
 /// Per (op name, attribute name): whether an absent attribute is a UnitAttr.
 using UnitAttrCache = llvm::DenseMap<std::pair<const void *, const void *>, bool>;
 
-struct ParamInfo {
-  int32_t index;
-  int64_t count;
-};
-
 //===----------------------------------------------------------------------===//
 // Values
 //===----------------------------------------------------------------------===//
@@ -47,8 +42,7 @@ struct FloatData {
   std::vector<float> storage;
 };
 
-LogicalResult getFloatData(ElementsAttr attr, Operation *op, const Twine &what,
-                           FloatData &out) {
+LogicalResult getFloatData(ElementsAttr attr, Operation *op, const Twine &what, FloatData &out) {
   auto type = cast<ShapedType>(attr.getType());
   int64_t count = type.getNumElements();
   Type elementType = type.getElementType();
@@ -63,8 +57,8 @@ LogicalResult getFloatData(ElementsAttr attr, Operation *op, const Twine &what,
                              << "' is missing (elided when the module was printed?)";
     ArrayRef<char> bytes = blob->getData();
     if (bytes.size() != size_t(count) * sizeof(float))
-      return op->emitError() << what << ": its blob holds " << bytes.size() << " bytes, "
-                             << type << " needs " << count * int64_t(sizeof(float));
+      return op->emitError() << what << ": its blob holds " << bytes.size() << " bytes, " << type
+                             << " needs " << count * int64_t(sizeof(float));
     out.values = ArrayRef<float>(reinterpret_cast<const float *>(bytes.data()), count);
     return success();
   }
@@ -192,8 +186,7 @@ struct OpRecord {
 
 class ProgramWriter {
 public:
-  ProgramWriter(const llvm::StringMap<ParamInfo> &params,
-                UnitAttrCache &unitAttrCache)
+  ProgramWriter(const llvm::StringMap<int32_t> &params, UnitAttrCache &unitAttrCache)
       : params_(params), unitAttrCache_(unitAttrCache) {}
 
   LogicalResult lower(func::FuncOp func);
@@ -212,7 +205,7 @@ private:
   bool acceptsUnitAttr(Operation *op, StringAttr name);
   void planBuffers();
 
-  const llvm::StringMap<ParamInfo> &params_;
+  const llvm::StringMap<int32_t> &params_;
   UnitAttrCache &unitAttrCache_;
   llvm::DenseMap<Value, int32_t> ids_;
   std::vector<TensorRecord> tensors_;
@@ -222,8 +215,7 @@ private:
   std::vector<std::string> inputNames_, outputNames_;
 };
 
-FailureOr<int32_t> ProgramWriter::addTensor(Value value, Operation *where,
-                                            ffx::TensorKind kind) {
+FailureOr<int32_t> ProgramWriter::addTensor(Value value, Operation *where, ffx::TensorKind kind) {
   auto type = dyn_cast<RankedTensorType>(value.getType());
   if (!type || !type.hasStaticShape())
     return where->emitError() << "value of type " << value.getType()
@@ -267,7 +259,7 @@ FailureOr<int32_t> ProgramWriter::paramIndex(StringRef name, Operation *op) {
   auto it = params_.find(name);
   if (it == params_.end())
     return op->emitError() << "refers to '@" << name << "', which is not an ff.param";
-  return it->second.index;
+  return it->second;
 }
 
 LogicalResult ProgramWriter::lower(func::FuncOp func) {
@@ -410,8 +402,8 @@ bool ProgramWriter::acceptsUnitAttr(Operation *op, StringAttr name) {
   bool accepted;
   {
     ScopedDiagnosticHandler quiet(context, [](Diagnostic &) { return success(); });
-    accepted = succeeded(op->getName().verifyInherentAttrs(
-        probe, [&] { return mlir::emitError(op->getLoc()); }));
+    accepted = succeeded(
+        op->getName().verifyInherentAttrs(probe, [&] { return mlir::emitError(op->getLoc()); }));
   }
   unitAttrCache_[key] = accepted;
   return accepted;
@@ -517,8 +509,8 @@ void ProgramWriter::planBuffers() {
   for (int32_t id : outputs_)
     isOutput[root[id]] = true;
   for (size_t i = 0; i < numTensors; ++i)
-    if (root[i] == int32_t(i) && tensors_[i].kind == ffx::TensorKind::Activation &&
-        !isOutput[i] && lastUse[i] >= 0)
+    if (root[i] == int32_t(i) && tensors_[i].kind == ffx::TensorKind::Activation && !isOutput[i] &&
+        lastUse[i] >= 0)
       ops_[lastUse[i]].freeAfter.push_back(int32_t(i));
 }
 
@@ -538,13 +530,11 @@ flatbuffers::Offset<ffx::Program> ProgramWriter::build(flatbuffers::FlatBufferBu
   for (const OpRecord &op : ops_) {
     std::vector<flatbuffers::Offset<ffx::Attr>> attrs;
     for (const AttrRecord &a : op.attrs)
-      attrs.push_back(ffx::CreateAttrDirect(fbb, a.name.c_str(),
-                                            a.ints.empty() ? nullptr : &a.ints,
+      attrs.push_back(ffx::CreateAttrDirect(fbb, a.name.c_str(), a.ints.empty() ? nullptr : &a.ints,
                                             a.floats.empty() ? nullptr : &a.floats));
     ops.push_back(ffx::CreateOpDirect(fbb, op.kind.c_str(), &op.operands, &op.results, &attrs,
                                       op.param, op.block,
-                                      op.node.empty() ? nullptr : op.node.c_str(),
-                                      &op.freeAfter));
+                                      op.node.empty() ? nullptr : op.node.c_str(), &op.freeAfter));
   }
   auto strings = [&](const std::vector<std::string> &v) { return fbb.CreateVectorOfStrings(v); };
   auto nameOffset = fbb.CreateString(name.str());
@@ -604,7 +594,7 @@ FailureOr<flatbuffers::DetachedBuffer> serializeArtifact(ModuleOp module,
 
   // Parameters, sized first so that the builder need not regrow its buffer.
   SmallVector<ff::ParamOp> paramOps(module.getOps<ff::ParamOp>());
-  llvm::StringMap<ParamInfo> params;
+  llvm::StringMap<int32_t> params;
   std::vector<FloatData> paramData(paramOps.size());
   size_t dataBytes = 0;
   for (auto [i, param] : llvm::enumerate(paramOps)) {
@@ -613,13 +603,14 @@ FailureOr<flatbuffers::DetachedBuffer> serializeArtifact(ModuleOp module,
     if (failed(getFloatData(param.getInitialValue(), param,
                             "parameter '" + param.getSymName() + "'", paramData[i])))
       return failure();
-    params[param.getSymName()] = {int32_t(i), param.getType().getNumElements()};
+    params[param.getSymName()] = int32_t(i);
     dataBytes += paramData[i].values.size() * sizeof(float) + ffrt::kArtifactAlignment;
   }
 
   // Programs.
   UnitAttrCache unitAttrCache;
   std::vector<ProgramWriter> programs;
+  programs.reserve(funcs.size());
   for (func::FuncOp func : funcs) {
     programs.emplace_back(params, unitAttrCache);
     if (failed(programs.back().lower(func)))
@@ -650,15 +641,15 @@ FailureOr<flatbuffers::DetachedBuffer> serializeArtifact(ModuleOp module,
   auto source = string(info.source, stringAttr(module, "ff.source"));
   auto producer = string(info.producer, "ffc");
   auto target = fbb.CreateString(info.target);
-  auto metadata = ffx::CreateMetadata(fbb, sampleShapeOffset, inputShape.front(),
-                                      classes.getInt(), mode, partition, loss, optimizer,
-                                      blockNamesOffset, source, producer, target);
+  auto metadata =
+      ffx::CreateMetadata(fbb, sampleShapeOffset, inputShape.front(), classes.getInt(), mode,
+                          partition, loss, optimizer, blockNamesOffset, source, producer, target);
 
   std::vector<flatbuffers::Offset<ffx::Param>> paramOffsets;
   for (auto [i, param] : llvm::enumerate(paramOps)) {
     auto name = fbb.CreateString(param.getSymName().str());
-    auto shape = fbb.CreateVector(param.getType().getShape().data(),
-                                  param.getType().getShape().size());
+    auto shape =
+        fbb.CreateVector(param.getType().getShape().data(), param.getType().getShape().size());
     ArrayRef<float> values = paramData[i].values;
     fbb.ForceVectorAlignment(values.size(), sizeof(float), ffrt::kArtifactAlignment);
     auto data = fbb.CreateVector(values.data(), values.size());
@@ -671,8 +662,7 @@ FailureOr<flatbuffers::DetachedBuffer> serializeArtifact(ModuleOp module,
     programOffsets.push_back(program.build(fbb, func.getSymName()));
   auto programsVector = fbb.CreateVector(programOffsets);
 
-  auto model =
-      ffx::CreateModel(fbb, ffrt::kFormatVersion, metadata, paramsVector, programsVector);
+  auto model = ffx::CreateModel(fbb, ffrt::kFormatVersion, metadata, paramsVector, programsVector);
   ffx::FinishModelBuffer(fbb, model);
 
   std::string error;

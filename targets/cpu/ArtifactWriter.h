@@ -34,8 +34,8 @@ namespace cpu {
 /// override fields take the module's value (`ff.partition`, `ff.loss`'s
 /// `loss`, `ff.optimizer`'s `name`, `ff.source`).
 struct ArtifactInfo {
-  std::string mode;      ///< the training mode ffc compiled for, e.g. "sff-block"
-  std::string producer;  ///< "ffc <revision>"
+  std::string mode;     ///< the training mode ffc compiled for, e.g. "sff-block"
+  std::string producer; ///< "ffc <revision>"
   std::string target = "cpu";
   std::string partition; ///< override of `ff.partition`
   std::string loss;      ///< override of `ff.loss`.loss

@@ -31,8 +31,8 @@ namespace {
 
 const char *kUsage = R"(usage:
   ff-run train ART.ffx --data=SPEC [--epochs=N] [--lr=X] [--schedule=constant|step|cosine]
-                       [--seed=N] [--subset=N] [--ckpt=DIR] [--resume] [--metrics=FILE]
-                       [--threads=N] [--quiet]
+                       [--seed=N] [--subset=N] [--test-subset=N] [--ckpt=DIR] [--resume]
+                       [--metrics=FILE] [--threads=N] [--quiet]
   ff-run eval  ART.ffx --data=SPEC [--subset=N] [--threads=N]
   ff-run info  ART.ffx
 
@@ -40,7 +40,8 @@ SPEC: fashion-mnist (Debian's dataset-fashion-mnist), fashion-mnist:DIR, mnist:D
       cifar10:DIR, cifar100:DIR (standard IDX / CIFAR binary files)
 train: --epochs (default 3), --lr (default 1e-3), --schedule (default constant; step
        divides by 10 at 50% and 75% of the epochs; cosine decays to 0), --seed (default 0),
-       --subset=N (first N training images), --ckpt=DIR (DIR/last.ffx and DIR/state.txt
+       --subset=N (first N training images), --test-subset=N (first N test images),
+       --ckpt=DIR (DIR/last.ffx and DIR/state.txt
        after every epoch, written atomically), --resume (continue from DIR),
        --metrics=FILE (one JSON object per epoch), --threads (default 2), --quiet
 )";
@@ -64,7 +65,7 @@ bool parseArgs(int argc, char **argv, Args &args, std::string &error) {
   static const std::map<std::string, bool> known = {
       {"data", true},    {"epochs", true},  {"lr", true},      {"schedule", true},
       {"seed", true},    {"subset", true},  {"ckpt", true},    {"resume", false},
-      {"metrics", true}, {"threads", true}, {"quiet", false}};
+      {"metrics", true}, {"threads", true}, {"quiet", false}, {"test-subset", true}};
   std::vector<std::string> positional;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -226,6 +227,12 @@ int train(const Args &args, const Artifact &art) {
       !loadDataset(args.get("data"), false, testSet, error))
     return fail(error);
   takeSubset(trainSet, subset);
+  int64_t testSubset = 0;
+  if (args.has("test-subset") &&
+      (!parseInt(args.get("test-subset"), testSubset) || testSubset < 1))
+    return fail("--test-subset must be a positive integer, got '" +
+                args.get("test-subset") + "'");
+  takeSubset(testSet, testSubset);
   if (!checkData(info, trainSet, error))
     return fail(error);
   if (trainSet.count() < info.batch)
@@ -251,7 +258,7 @@ int train(const Args &args, const Artifact &art) {
       return fail("--resume: '" + ckpt + "/state.txt' is corrupt");
     auto saved = Artifact::load(ckpt + "/last.ffx", error);
     if (!saved)
-      return fail("--resume: " + error);
+      return fail("--resume: '" + ckpt + "/last.ffx': " + error);
     auto *params = saved->model()->params();
     if (params->size() != exec.params().size())
       return fail("--resume: the checkpoint holds a different model");
@@ -436,7 +443,7 @@ int main(int argc, char **argv) {
   openblas_set_num_threads(int(threads));
   auto art = Artifact::load(args.artifact, error);
   if (!art)
-    return fail(error);
+    return fail("'" + args.artifact + "': " + error);
   if (args.command == "train")
     return train(args, *art);
   if (args.command == "eval")

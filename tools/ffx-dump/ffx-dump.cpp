@@ -105,8 +105,7 @@ void dumpProgram(const ffx::Program &program, bool listOps) {
     std::printf("  op %zu %s block=%d", k, str(op->kind()), op->block());
     if (op->param() >= 0)
       std::printf(" param=%d", op->param());
-    std::printf(" operands=%s results=%s", ids(op->operands()).c_str(),
-                ids(op->results()).c_str());
+    std::printf(" operands=%s results=%s", ids(op->operands()).c_str(), ids(op->results()).c_str());
     if (op->attrs() && op->attrs()->size()) {
       std::printf(" {");
       for (size_t i = 0; i < op->attrs()->size(); ++i)
