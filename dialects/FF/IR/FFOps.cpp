@@ -676,42 +676,39 @@ static LogicalResult expectType(Operation *op, StringRef what, Type expected,
   return success();
 }
 
-LogicalResult Conv2DGradInputOp::verify() {
-  auto input = getInputGrad().getType(), weight = getWeight().getType();
+/// The convolution gradients carry the forward convolution's attributes:
+/// `input` and `weight` are the forward operand types, and `outputGrad` must
+/// be the type the forward convolution produces.
+static LogicalResult verifyConvGrad(Operation *op, RankedTensorType input,
+                                    RankedTensorType weight, Type outputGrad,
+                                    ArrayRef<int64_t> strides,
+                                    ArrayRef<int64_t> padding,
+                                    ArrayRef<int64_t> dilations, int64_t groups) {
   if (input.getRank() != 4 || weight.getRank() != 4)
-    return emitOpError("input and weight must be 4-D");
+    return op->emitOpError("input and weight must be 4-D");
   SmallVector<Type> forward;
-  if (failed(inferWindowed(getLoc(), "conv2d_grad_input", input,
+  if (failed(inferWindowed(op->getLoc(), op->getName().stripDialect(), input,
                            weight.getDimSize(0), weight.getShape().drop_front(2),
-                           getStrides(), getPadding(), getDilations(), false,
-                           forward)))
+                           strides, padding, dilations, false, forward)))
     return failure();
-  auto groups = static_cast<int64_t>(getGroups());
   if (groups < 1 || weight.getDimSize(0) % groups != 0)
-    return emitOpError("groups (") << groups << ") must divide the output channels ("
-                                   << weight.getDimSize(0) << ")";
+    return op->emitOpError("groups (") << groups << ") must divide the output channels ("
+                                       << weight.getDimSize(0) << ")";
   if (weight.getDimSize(1) * groups != input.getDimSize(1))
-    return emitOpError("weight and groups do not match the input channels");
-  return expectType(*this, "output_grad", forward[0], getOutputGrad().getType());
+    return op->emitOpError("weight and groups do not match the input channels");
+  return expectType(op, "output_grad", forward[0], outputGrad);
+}
+
+LogicalResult Conv2DGradInputOp::verify() {
+  return verifyConvGrad(*this, getInputGrad().getType(), getWeight().getType(),
+                        getOutputGrad().getType(), getStrides(), getPadding(),
+                        getDilations(), static_cast<int64_t>(getGroups()));
 }
 
 LogicalResult Conv2DGradWeightOp::verify() {
-  auto input = getInput().getType(), weight = getWeightGrad().getType();
-  if (input.getRank() != 4 || weight.getRank() != 4)
-    return emitOpError("input and weight must be 4-D");
-  SmallVector<Type> forward;
-  if (failed(inferWindowed(getLoc(), "conv2d_grad_weight", input,
-                           weight.getDimSize(0), weight.getShape().drop_front(2),
-                           getStrides(), getPadding(), getDilations(), false,
-                           forward)))
-    return failure();
-  auto groups = static_cast<int64_t>(getGroups());
-  if (groups < 1 || weight.getDimSize(0) % groups != 0)
-    return emitOpError("groups (") << groups << ") must divide the output channels ("
-                                   << weight.getDimSize(0) << ")";
-  if (weight.getDimSize(1) * groups != input.getDimSize(1))
-    return emitOpError("weight and groups do not match the input channels");
-  return expectType(*this, "output_grad", forward[0], getOutputGrad().getType());
+  return verifyConvGrad(*this, getInput().getType(), getWeightGrad().getType(),
+                        getOutputGrad().getType(), getStrides(), getPadding(),
+                        getDilations(), static_cast<int64_t>(getGroups()));
 }
 
 LogicalResult ReduceSumOp::verify() {
