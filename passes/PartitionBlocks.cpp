@@ -322,7 +322,10 @@ void PartitionBlocksPass::buildBlocks(func::FuncOp func, const GraphCuts &cuts,
                                  builder.getStringAttr(name));
     block->setAttr("first_node", builder.getStringAttr(nodeName(segment.front())));
     block->setAttr("last_node", builder.getStringAttr(nodeName(segment.back())));
-    if (classifierStart >= 0 && start == classifierStart)
+    // The block that computes the model's own logits (its classifier kept
+    // as a block of its own, or inside the one block of backpropagation):
+    // the bp head uses those logits instead of adding a head.
+    if (classifierStart >= 0 && start <= classifierStart && classifierStart <= end)
       block->setAttr("classifier", builder.getUnitAttr());
     Block *body = builder.createBlock(&block.getBody());
     for (Value in : inputs)
@@ -421,6 +424,13 @@ void PartitionBlocksPass::runOnOperation() {
   } else {
     classifier = -1;
   }
+  // Kept in place (backpropagation): mark the block holding it.
+  int64_t keptClassifier = -1;
+  if (!dropClassifier) {
+    int64_t found = findClassifier(cuts);
+    if (found >= 0 && func.getNumResults() == 1)
+      keptClassifier = found;
+  }
 
   FailureOr<SmallVector<int64_t>> ends;
   if (policy == "layer")
@@ -443,7 +453,7 @@ void PartitionBlocksPass::runOnOperation() {
   SmallVector<int64_t> all = *ends;
   if (classifier > 0)
     all.push_back(classifier - 1);
-  buildBlocks(func, cuts, all, classifier);
+  buildBlocks(func, cuts, all, classifier >= 0 ? classifier : keptClassifier);
   module->setAttr("ff.partition", StringAttr::get(&getContext(), policy));
   // The dropped classifier's parameters are no longer part of the model.
   for (auto param : llvm::make_early_inc_range(module.getOps<ParamOp>()))

@@ -21,7 +21,7 @@
 // KEEP: return {{.*}} : tensor<2x10xf32>
 // Backpropagation keeps the whole model, classifier included, in one block.
 // BP-REMARK-NOT: remark
-// BP: ff.block "block0"(%arg0) {first_node = "/l1/conv1/Conv", last_node = "/fc/Gemm"} : (tensor<2x4x8x8xf32>) -> tensor<2x10xf32>
+// BP: ff.block "block0"(%arg0) {classifier, first_node = "/l1/conv1/Conv", last_node = "/fc/Gemm"} : (tensor<2x4x8x8xf32>) -> tensor<2x10xf32>
 // BP-NOT: ff.block
 ff.param @c1.w = dense<0.1> : tensor<4x4x3x3xf32>
 ff.param @c2.w = dense<0.1> : tensor<4x4x3x3xf32>
