@@ -2,7 +2,9 @@
 //
 // See ForwardKernels.h. Matrix products go to OpenBLAS (cblas); everything
 // else is plain loops written so that the compiler can vectorise the inner
-// ones.
+// ones. Large kernels split their work into one contiguous range per OpenMP
+// thread (each thread calling BLAS itself; the caller runs OpenBLAS
+// single-threaded); small ones stay serial.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/cpu/ForwardKernels.h"
@@ -13,6 +15,10 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 namespace ffrt {
 namespace cpu {
@@ -61,6 +67,41 @@ template <typename T> T *scratch(size_t slot, size_t n) {
   if (buf.size() < n)
     buf.resize(n);
   return buf.data();
+}
+
+/// Below this many elements touched a kernel runs serially: a parallel region
+/// costs a few microseconds.
+constexpr int64_t kParallelMin = int64_t{1} << 15;
+
+/// Threads available to a kernel (1 inside an enclosing parallel region).
+int maxThreads() {
+#ifdef _OPENMP
+  return omp_in_parallel() ? 1 : omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+/// Runs body(lo, hi) over consecutive pieces of [0, n), in parallel when
+/// `work` (elements touched) is worth it. Pieces are handed out dynamically
+/// (several per thread), so that a thread that loses its core to another
+/// process delays the kernel by one piece, not by its whole share; the
+/// pieces, hence the results, do not depend on the thread count.
+template <typename Body> void forRanges(int64_t n, int64_t work, Body &&body) {
+  if (n <= 0)
+    return;
+#ifdef _OPENMP
+  if (work >= kParallelMin && n > 1 && maxThreads() > 1) {
+    const int64_t grain = std::max<int64_t>(1, (n + 15) / 16);
+    const int64_t pieces = (n + grain - 1) / grain;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int64_t i = 0; i < pieces; ++i)
+      body(i * grain, std::min(n, (i + 1) * grain));
+    return;
+  }
+#endif
+  (void)work;
+  body(int64_t{0}, n);
 }
 
 /// The outputs o in [lo, hi) of [0, out) whose input o * stride + offset lies
@@ -344,8 +385,9 @@ void conv2dSingleInputChannel(const T *x, int64_t N, int64_t C, int64_t H,
                               int64_t KW, const T *bias, const Window2D &win,
                               int64_t groups, T *y, int64_t OH, int64_t OW) {
   const int64_t outPerGroup = O / groups;
-  for (int64_t n = 0; n < N; ++n) {
-    for (int64_t o = 0; o < O; ++o) {
+  forRanges(N * O, N * O * OH * OW * KH * KW, [&](int64_t lo, int64_t hi) {
+    for (int64_t no = lo; no < hi; ++no) {
+      const int64_t n = no / O, o = no % O;
       const T *plane = x + (n * C + o / outPerGroup) * H * W;
       T *out = y + (n * O + o) * OH * OW;
       std::fill(out, out + OH * OW, bias ? bias[o] : T(0));
@@ -372,7 +414,7 @@ void conv2dSingleInputChannel(const T *x, int64_t N, int64_t C, int64_t H,
         }
       }
     }
-  }
+  });
 }
 
 } // namespace
@@ -407,46 +449,53 @@ void conv2d(const T *x, const Shape &xShape, const T *w, const Shape &wShape,
   const bool direct = batch == 1; // GEMM writes straight into y
 
   const int64_t cols = batch * plane;
-  T *col = (pointwise && direct) ? nullptr : scratch<T>(0, size_t(K * cols));
-  T *tmp = direct ? nullptr : scratch<T>(1, size_t(Og * cols));
-  for (int64_t n0 = 0; n0 < N; n0 += batch) {
-    const int64_t nb = std::min(batch, N - n0);
-    const int64_t ncols = nb * plane;
-    for (int64_t g = 0; g < G; ++g) {
-      const T *wg = w + g * Og * K;
-      const T *b = col;
-      int64_t ldb = ncols;
-      if (pointwise && direct) {
-        b = x + (n0 * C + g * Cg) * H * W;
-        ldb = plane;
-      } else {
-        for (int64_t s = 0; s < nb; ++s)
-          im2col(x + ((n0 + s) * C + g * Cg) * H * W, Cg, H, W, KH, KW, win, OH,
-                 OW, col, ncols, s * plane);
-      }
-      if (direct) {
-        T *out = y + (n0 * O + g * Og) * plane;
-        gemm(false, false, Og, plane, K, T(1), wg, K, b, ldb, T(0), out, plane);
-        if (bias)
-          for (int64_t o = 0; o < Og; ++o) {
-            const T bv = bias[g * Og + o];
-            T *row = out + o * plane;
-            for (int64_t p = 0; p < plane; ++p)
-              row[p] += bv;
-          }
-      } else {
-        gemm(false, false, Og, ncols, K, T(1), wg, K, b, ldb, T(0), tmp, ncols);
-        for (int64_t s = 0; s < nb; ++s)
-          for (int64_t o = 0; o < Og; ++o) {
-            const T bv = bias ? bias[g * Og + o] : T(0);
-            const T *src = tmp + o * ncols + s * plane;
-            T *dst = y + ((n0 + s) * O + g * Og + o) * plane;
-            for (int64_t p = 0; p < plane; ++p)
-              dst[p] = src[p] + bv;
-          }
+  // Chunks of `batch` samples are independent: threads take them in turn,
+  // each with its own (thread-local) im2col and product buffers.
+  const int64_t chunks = (N + batch - 1) / batch;
+  forRanges(chunks, N * (K + O) * plane, [&](int64_t lo, int64_t hi) {
+    T *col = (pointwise && direct) ? nullptr : scratch<T>(0, size_t(K * cols));
+    T *tmp = direct ? nullptr : scratch<T>(1, size_t(Og * cols));
+    for (int64_t n0 = lo * batch; n0 < std::min(N, hi * batch); n0 += batch) {
+      const int64_t nb = std::min(batch, N - n0);
+      const int64_t ncols = nb * plane;
+      for (int64_t g = 0; g < G; ++g) {
+        const T *wg = w + g * Og * K;
+        const T *b = col;
+        int64_t ldb = ncols;
+        if (pointwise && direct) {
+          b = x + (n0 * C + g * Cg) * H * W;
+          ldb = plane;
+        } else {
+          for (int64_t s = 0; s < nb; ++s)
+            im2col(x + ((n0 + s) * C + g * Cg) * H * W, Cg, H, W, KH, KW, win,
+                   OH, OW, col, ncols, s * plane);
+        }
+        if (direct) {
+          T *out = y + (n0 * O + g * Og) * plane;
+          gemm(false, false, Og, plane, K, T(1), wg, K, b, ldb, T(0), out,
+               plane);
+          if (bias)
+            for (int64_t o = 0; o < Og; ++o) {
+              const T bv = bias[g * Og + o];
+              T *row = out + o * plane;
+              for (int64_t p = 0; p < plane; ++p)
+                row[p] += bv;
+            }
+        } else {
+          gemm(false, false, Og, ncols, K, T(1), wg, K, b, ldb, T(0), tmp,
+               ncols);
+          for (int64_t s = 0; s < nb; ++s)
+            for (int64_t o = 0; o < Og; ++o) {
+              const T bv = bias ? bias[g * Og + o] : T(0);
+              const T *src = tmp + o * ncols + s * plane;
+              T *dst = y + ((n0 + s) * O + g * Og + o) * plane;
+              for (int64_t p = 0; p < plane; ++p)
+                dst[p] = src[p] + bv;
+            }
+        }
       }
     }
-  }
+  });
 }
 
 template <typename T>
@@ -521,32 +570,46 @@ void matmul(const T *a, const Shape &aShape, const T *b, const Shape &bShape,
 // Normalisation
 //===----------------------------------------------------------------------===//
 
+namespace {
+/// Sums of d = x - shift and of d * d over one channel's N rows of S elements
+/// (row stride rowStride), accumulated in double. Shifting by one of the
+/// channel's own values keeps the one-pass variance accurate.
+template <typename T>
+void channelMoments(const T *x, int64_t N, int64_t S, int64_t rowStride,
+                    double shift, double &sum, double &sumSq) {
+  double s1 = 0, s2 = 0;
+  for (int64_t n = 0; n < N; ++n) {
+    const T *p = x + n * rowStride;
+#pragma omp simd reduction(+ : s1, s2)
+    for (int64_t s = 0; s < S; ++s) {
+      const double d = static_cast<double>(p[s]) - shift;
+      s1 += d;
+      s2 += d * d;
+    }
+  }
+  sum = s1;
+  sumSq = s2;
+}
+} // namespace
+
 template <typename T>
 void batchStatistics(const T *x, const Shape &xShape, bool unbiased, T *mean,
                      T *var) {
   const int64_t N = xShape[0], C = xShape[1];
   const int64_t S = product(xShape, 2, xShape.size());
   const int64_t count = N * S;
-  for (int64_t c = 0; c < C; ++c) {
-    double sum = 0;
-    for (int64_t n = 0; n < N; ++n) {
-      const T *p = x + (n * C + c) * S;
-      for (int64_t s = 0; s < S; ++s)
-        sum += p[s];
+  forRanges(C, N * C * S, [&](int64_t lo, int64_t hi) {
+    for (int64_t c = lo; c < hi; ++c) {
+      const double shift = count ? static_cast<double>(x[c * S]) : 0.0;
+      double s1, s2;
+      channelMoments(x + c * S, N, S, C * S, shift, s1, s2);
+      const double dm = count ? s1 / count : 0.0;
+      const double sq = std::max(0.0, s2 - s1 * dm);
+      const int64_t div = unbiased ? count - 1 : count;
+      mean[c] = static_cast<T>(shift + dm);
+      var[c] = static_cast<T>(div > 0 ? sq / div : 0.0);
     }
-    const double m = count ? sum / count : 0.0;
-    double sq = 0;
-    for (int64_t n = 0; n < N; ++n) {
-      const T *p = x + (n * C + c) * S;
-      for (int64_t s = 0; s < S; ++s) {
-        const double d = p[s] - m;
-        sq += d * d;
-      }
-    }
-    const int64_t div = unbiased ? count - 1 : count;
-    mean[c] = static_cast<T>(m);
-    var[c] = static_cast<T>(div > 0 ? sq / div : 0.0);
-  }
+  });
 }
 
 namespace {
@@ -556,17 +619,22 @@ void batchNormApply(const T *x, const Shape &xShape, const T *scale,
                     T *y) {
   const int64_t N = xShape[0], C = xShape[1];
   const int64_t S = product(xShape, 2, xShape.size());
+  std::vector<T> mul(C), add(C);
   for (int64_t c = 0; c < C; ++c) {
     const double inv = 1.0 / std::sqrt(static_cast<double>(var[c]) + epsilon);
-    const T mul = static_cast<T>(scale[c] * inv);
-    const T add = static_cast<T>(bias[c] - mean[c] * (scale[c] * inv));
-    for (int64_t n = 0; n < N; ++n) {
-      const T *p = x + (n * C + c) * S;
-      T *q = y + (n * C + c) * S;
-      for (int64_t s = 0; s < S; ++s)
-        q[s] = p[s] * mul + add;
-    }
+    mul[c] = static_cast<T>(scale[c] * inv);
+    add[c] = static_cast<T>(bias[c] - mean[c] * (scale[c] * inv));
   }
+  forRanges(N * C, N * C * S, [&](int64_t lo, int64_t hi) {
+    for (int64_t nc = lo; nc < hi; ++nc) {
+      const int64_t c = nc % C;
+      const T m = mul[c], a = add[c];
+      const T *p = x + nc * S;
+      T *q = y + nc * S;
+      for (int64_t s = 0; s < S; ++s)
+        q[s] = p[s] * m + a;
+    }
+  });
 }
 } // namespace
 
@@ -652,8 +720,10 @@ void layerNorm(const T *x, const Shape &xShape, OptIn<T> scale, OptIn<T> bias,
 template <typename T> void unary(UnaryKind kind, const T *x, T *y, int64_t n) {
   switch (kind) {
   case UnaryKind::Relu:
-    for (int64_t i = 0; i < n; ++i)
-      y[i] = x[i] > T(0) ? x[i] : T(0);
+    forRanges(n, n, [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i)
+        y[i] = x[i] > T(0) ? x[i] : T(0);
+    });
     return;
   case UnaryKind::Sigmoid:
     // exp(-x) overflows to inf for very negative x, giving exactly 0.
@@ -723,9 +793,30 @@ void maxPool2d(const T *x, const Shape &xShape, const Window2D &win, T *y,
   const int64_t NC = xShape[0] * xShape[1], H = xShape[2], W = xShape[3];
   const int64_t OH = yShape[2], OW = yShape[3];
   const T lowest = -std::numeric_limits<T>::infinity();
-  for (int64_t p = 0; p < NC; ++p) {
+  // The common 2x2 / stride 2 window inside the input: no bounds to clip.
+  const bool twoByTwo = win.kernelH == 2 && win.kernelW == 2 &&
+                        win.strideH == 2 && win.strideW == 2 &&
+                        win.padTop == 0 && win.padLeft == 0 &&
+                        win.dilationH == 1 && win.dilationW == 1 &&
+                        2 * OH <= H && 2 * OW <= W;
+  auto pick = [](T best, T v) { return (v > best || std::isnan(v)) ? v : best; };
+  forRanges(NC, NC * H * W, [&](int64_t plo, int64_t phi) {
+  for (int64_t p = plo; p < phi; ++p) {
     const T *plane = x + p * H * W;
     T *out = y + p * OH * OW;
+    if (twoByTwo) {
+      for (int64_t oy = 0; oy < OH; ++oy) {
+        const T *r0 = plane + 2 * oy * W, *r1 = r0 + W;
+        T *o = out + oy * OW;
+        for (int64_t ox = 0; ox < OW; ++ox) {
+          T best = pick(lowest, r0[2 * ox]);
+          best = pick(best, r0[2 * ox + 1]);
+          best = pick(best, r1[2 * ox]);
+          o[ox] = pick(best, r1[2 * ox + 1]);
+        }
+      }
+      continue;
+    }
     for (int64_t oy = 0; oy < OH; ++oy) {
       const int64_t y0 = oy * win.strideH - win.padTop;
       int64_t i0, i1; // kernel rows inside the input
@@ -747,6 +838,7 @@ void maxPool2d(const T *x, const Shape &xShape, const Window2D &win, T *y,
       }
     }
   }
+  });
 }
 
 template <typename T>
@@ -969,14 +1061,16 @@ void goodness(const T *x, const Shape &xShape, int64_t groups, T *y) {
   const int64_t N = xShape[0], C = xShape[1];
   const int64_t S = product(xShape, 2, xShape.size());
   const int64_t block = C / groups * S;
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t k = 0; k < groups; ++k) {
-      const T *p = x + (n * C) * S + k * block;
+  forRanges(N * groups, N * C * S, [&](int64_t lo, int64_t hi) {
+    for (int64_t nk = lo; nk < hi; ++nk) {
+      const T *p = x + nk * block;
       double sum = 0;
+#pragma omp simd reduction(+ : sum)
       for (int64_t i = 0; i < block; ++i)
         sum += static_cast<double>(p[i]) * p[i];
-      y[n * groups + k] = static_cast<T>(block ? sum / block : 0.0);
+      y[nk] = static_cast<T>(block ? sum / block : 0.0);
     }
+  });
 }
 
 template <typename T>

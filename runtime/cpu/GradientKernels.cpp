@@ -4,7 +4,8 @@
 // im2col + gemm (weight) and gemm + col2im (input) over chunks of samples so
 // that one gemm covers several images; depthwise-like convolutions (one input
 // channel per group, several groups) take a direct path, where per-group gemms
-// would be degenerate.
+// would be degenerate. Large kernels split their work into one contiguous
+// range per OpenMP thread (each thread calling BLAS itself).
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,7 +17,12 @@
 #include <cassert>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <vector>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 namespace ffrt::cpu {
 namespace {
@@ -39,6 +45,46 @@ void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n,
               static_cast<blasint>(n), static_cast<blasint>(k), alpha, a,
               static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c,
               static_cast<blasint>(ldc));
+}
+
+//===--- Threads ----------------------------------------------------------===//
+
+/// Below this many elements touched a kernel runs serially.
+constexpr int64_t kParallelMin = int64_t{1} << 15;
+
+/// Runs body(lo, hi) over consecutive pieces of [0, n), in parallel when
+/// `work` (elements touched) is worth it. Pieces are handed out dynamically
+/// (several per thread), so that a thread that loses its core to another
+/// process delays the kernel by one piece, not by its whole share; the
+/// pieces, hence the results, do not depend on the thread count.
+template <typename Body>
+void forRanges(int64_t n, int64_t work, Body &&body, int64_t grain = 0) {
+  if (n <= 0)
+    return;
+#ifdef _OPENMP
+  if (work >= kParallelMin && n > 1 && !omp_in_parallel() &&
+      omp_get_max_threads() > 1) {
+    if (grain <= 0)
+      grain = std::max<int64_t>(1, (n + 15) / 16);
+    const int64_t pieces = (n + grain - 1) / grain;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int64_t i = 0; i < pieces; ++i)
+      body(i * grain, std::min(n, (i + 1) * grain));
+    return;
+  }
+#endif
+  (void)work;
+  (void)grain;
+  body(int64_t{0}, n);
+}
+
+/// A per-thread scratch buffer that only grows (contents undefined).
+template <typename T> T *scratch(size_t slot, size_t n) {
+  thread_local std::vector<T> buffers[2];
+  std::vector<T> &buf = buffers[slot];
+  if (buf.size() < n)
+    buf.resize(n);
+  return buf.data();
 }
 
 //===--- Window geometry --------------------------------------------------===//
@@ -183,7 +229,9 @@ void col2imAdd(const T *col, int64_t ld, const ConvDims &d,
 int64_t chunkSamples(const ConvDims &d) {
   const int64_t budget = int64_t{1} << 21; // elements
   int64_t perSample = std::max<int64_t>(1, d.cg * d.kk() * d.p());
-  return std::clamp<int64_t>(budget / perSample, 1, std::max<int64_t>(1, d.n));
+  // At least 8 chunks (when there are samples enough) to share out.
+  const int64_t cap = std::max<int64_t>(1, (d.n + 7) / 8);
+  return std::clamp<int64_t>(budget / perSample, 1, cap);
 }
 
 /// Copies group g's output-gradient rows of samples [n0, n0 + nb) into a
@@ -308,24 +356,33 @@ void conv2dGradInput(const T *dy, const Shape &dyShape, const T *w,
     depthwiseGradInput(dy, w, d, win, dx);
     return;
   }
-  std::fill(dx, dx + numElements(dxShape), T(0));
-  if (d.n == 0 || d.p() == 0)
+  if (d.n == 0 || d.p() == 0) {
+    std::fill(dx, dx + numElements(dxShape), T(0));
     return;
+  }
   const int64_t p = d.p(), rows = d.cg * d.kk();
   const int64_t chunk = chunkSamples(d);
-  std::vector<T> dyBuf(d.og * chunk * p), col(rows * chunk * p);
-  for (int64_t n0 = 0; n0 < d.n; n0 += chunk) {
-    const int64_t nb = std::min(chunk, d.n - n0), ld = nb * p;
-    for (int64_t g = 0; g < groups; ++g) {
-      gatherGroupRows(dy, d, g, n0, nb, dyBuf.data());
-      // col (rows x nb*p) = w_g^T (rows x og) * dyBuf (og x nb*p).
-      gemm(CblasTrans, CblasNoTrans, rows, ld, d.og, T(1),
-           w + g * d.og * rows, rows, dyBuf.data(), ld, T(0), col.data(), ld);
-      for (int64_t b = 0; b < nb; ++b)
-        col2imAdd(col.data() + b * p, ld, d, win,
-                  dx + ((n0 + b) * d.c + g * d.cg) * d.h * d.w);
+  const int64_t sampleSize = d.c * d.h * d.w;
+  // Chunks of samples are independent: threads take them in turn.
+  const int64_t chunks = (d.n + chunk - 1) / chunk;
+  forRanges(chunks, d.n * (rows + d.og) * p, [&](int64_t clo, int64_t chi) {
+    T *dyBuf = scratch<T>(0, size_t(d.og * chunk * p));
+    T *col = scratch<T>(1, size_t(rows * chunk * p));
+    for (int64_t ci = clo; ci < chi; ++ci) {
+      const int64_t n0 = ci * chunk;
+      const int64_t nb = std::min(chunk, d.n - n0), ld = nb * p;
+      std::fill(dx + n0 * sampleSize, dx + (n0 + nb) * sampleSize, T(0));
+      for (int64_t g = 0; g < groups; ++g) {
+        gatherGroupRows(dy, d, g, n0, nb, dyBuf);
+        // col (rows x nb*p) = w_g^T (rows x og) * dyBuf (og x nb*p).
+        gemm(CblasTrans, CblasNoTrans, rows, ld, d.og, T(1),
+             w + g * d.og * rows, rows, dyBuf, ld, T(0), col, ld);
+        for (int64_t b = 0; b < nb; ++b)
+          col2imAdd(col + b * p, ld, d, win,
+                    dx + ((n0 + b) * d.c + g * d.cg) * d.h * d.w);
+      }
     }
-  }
+  }, 1);
 }
 
 template <typename T>
@@ -337,24 +394,43 @@ void conv2dGradWeight(const T *x, const Shape &xShape, const T *dy,
     depthwiseGradWeight(x, dy, d, win, dw);
     return;
   }
-  std::fill(dw, dw + numElements(dwShape), T(0));
-  if (d.n == 0 || d.p() == 0)
+  const int64_t total = numElements(dwShape);
+  if (d.n == 0 || d.p() == 0) {
+    std::fill(dw, dw + total, T(0));
     return;
+  }
   const int64_t p = d.p(), rows = d.cg * d.kk();
   const int64_t chunk = chunkSamples(d);
-  std::vector<T> dyBuf(d.og * chunk * p), col(rows * chunk * p);
-  for (int64_t n0 = 0; n0 < d.n; n0 += chunk) {
-    const int64_t nb = std::min(chunk, d.n - n0), ld = nb * p;
-    for (int64_t g = 0; g < groups; ++g) {
-      gatherGroupRows(dy, d, g, n0, nb, dyBuf.data());
-      for (int64_t b = 0; b < nb; ++b)
-        im2col(x + ((n0 + b) * d.c + g * d.cg) * d.h * d.w, d, win,
-               col.data() + b * p, ld);
-      // dw_g (og x rows) += dyBuf (og x nb*p) * col^T (nb*p x rows).
-      gemm(CblasNoTrans, CblasTrans, d.og, rows, ld, T(1), dyBuf.data(), ld,
-           col.data(), ld, T(1), dw + g * d.og * rows, rows);
+  const int64_t chunks = (d.n + chunk - 1) / chunk;
+  // Each chunk of samples writes its own partial (chunk 0 straight into dw),
+  // whichever thread takes it; the partials are then added in chunk order,
+  // so the result does not depend on the thread count.
+  std::unique_ptr<T[]> partial(new T[size_t((chunks - 1) * total)]);
+  forRanges(chunks, d.n * (rows + d.og) * p, [&](int64_t clo, int64_t chi) {
+    T *dyBuf = scratch<T>(0, size_t(d.og * chunk * p));
+    T *col = scratch<T>(1, size_t(rows * chunk * p));
+    for (int64_t ci = clo; ci < chi; ++ci) {
+      T *acc = ci == 0 ? dw : partial.get() + (ci - 1) * total;
+      const int64_t n0 = ci * chunk;
+      const int64_t nb = std::min(chunk, d.n - n0), ld = nb * p;
+      for (int64_t g = 0; g < groups; ++g) {
+        gatherGroupRows(dy, d, g, n0, nb, dyBuf);
+        for (int64_t b = 0; b < nb; ++b)
+          im2col(x + ((n0 + b) * d.c + g * d.cg) * d.h * d.w, d, win,
+                 col + b * p, ld);
+        // acc_g (og x rows) = dyBuf (og x nb*p) * col^T (nb*p x rows).
+        gemm(CblasNoTrans, CblasTrans, d.og, rows, ld, T(1), dyBuf, ld, col,
+             ld, T(0), acc + g * d.og * rows, rows);
+      }
     }
-  }
+  }, 1);
+  forRanges(total, total * chunks, [&](int64_t lo, int64_t hi) {
+    for (int64_t ci = 1; ci < chunks; ++ci) {
+      const T *src = partial.get() + (ci - 1) * total;
+      for (int64_t i = lo; i < hi; ++i)
+        dw[i] += src[i];
+    }
+  });
 }
 
 //===--- Elementwise ------------------------------------------------------===//
@@ -362,8 +438,10 @@ void conv2dGradWeight(const T *x, const Shape &xShape, const T *dy,
 template <typename T>
 void reluGrad(const T *x, const T *dy, const Shape &shape, T *dx) {
   const int64_t n = numElements(shape);
-  for (int64_t i = 0; i < n; ++i)
-    dx[i] = x[i] > T(0) ? dy[i] : T(0);
+  forRanges(n, n, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i)
+      dx[i] = x[i] > T(0) ? dy[i] : T(0);
+  });
 }
 
 template <typename T>
@@ -446,11 +524,45 @@ void maxPool2dGrad(const T *x, const Shape &xShape, const T *dy,
   assert(ow == windowOutputSize(w, win.kernelW, win.strideW, win.padLeft,
                                 win.padRight, win.dilationW, ceilMode));
   (void)ceilMode;
-  std::fill(dx, dx + numElements(xShape), T(0));
-  for (int64_t plane = 0; plane < n * c; ++plane) {
+  // The common 2x2 / stride 2 window inside the input: windows are disjoint,
+  // so each element of dx is written once.
+  const bool twoByTwo = win.kernelH == 2 && win.kernelW == 2 &&
+                        win.strideH == 2 && win.strideW == 2 &&
+                        win.padTop == 0 && win.padLeft == 0 &&
+                        win.dilationH == 1 && win.dilationW == 1 &&
+                        2 * oh <= h && 2 * ow <= w;
+  const int64_t planes = n * c;
+  forRanges(planes, planes * h * w,
+            [&](int64_t plo, int64_t phi) {
+  for (int64_t plane = plo; plane < phi; ++plane) {
     const T *xp = x + plane * h * w;
     const T *g = dy + plane * oh * ow;
     T *dp = dx + plane * h * w;
+    if (twoByTwo) {
+      for (int64_t oy = 0; oy < oh; ++oy) {
+        const T *x0 = xp + 2 * oy * w, *x1 = x0 + w;
+        T *d0 = dp + 2 * oy * w, *d1 = d0 + w;
+        for (int64_t ox = 0; ox < ow; ++ox) {
+          // The first maximum in row-major window order, as below.
+          const T v[4] = {x0[2 * ox], x0[2 * ox + 1], x1[2 * ox],
+                          x1[2 * ox + 1]};
+          int best = 0;
+          for (int k = 1; k < 4; ++k)
+            if (v[k] > v[best])
+              best = k;
+          const T gv = g[oy * ow + ox];
+          d0[2 * ox] = best == 0 ? gv : T(0);
+          d0[2 * ox + 1] = best == 1 ? gv : T(0);
+          d1[2 * ox] = best == 2 ? gv : T(0);
+          d1[2 * ox + 1] = best == 3 ? gv : T(0);
+        }
+        std::fill(d0 + 2 * ow, d0 + w, T(0));
+        std::fill(d1 + 2 * ow, d1 + w, T(0));
+      }
+      std::fill(dp + 2 * oh * w, dp + h * w, T(0));
+      continue;
+    }
+    std::fill(dp, dp + h * w, T(0));
     for (int64_t oy = 0; oy < oh; ++oy) {
       const int64_t y0 = oy * win.strideH - win.padTop;
       Range ri = validTaps(win.kernelH, win.dilationH, y0, h);
@@ -474,6 +586,7 @@ void maxPool2dGrad(const T *x, const Shape &xShape, const T *dy,
       }
     }
   }
+  });
 }
 
 template <typename T>
@@ -534,41 +647,48 @@ void batchNormGrad(const T *x, const Shape &xShape, const T *dy, const T *scale,
   const int64_t n = xShape[0], c = xShape[1],
                 s = product(xShape, 2, xShape.size());
   const double m = static_cast<double>(n * s);
-  for (int64_t ch = 0; ch < c; ++ch) {
+  forRanges(c, n * c * s, [&](int64_t lo, int64_t hi) {
+  for (int64_t ch = lo; ch < hi; ++ch) {
     auto row = [&](const T *base, int64_t i) { return base + (i * c + ch) * s; };
-    double mean, var;
-    if (training) {
-      double sum = 0;
-      for (int64_t i = 0; i < n; ++i) {
-        const T *r = row(x, i);
-        for (int64_t k = 0; k < s; ++k)
-          sum += r[k];
-      }
-      mean = m > 0 ? sum / m : 0.0;
-      double sq = 0;
-      for (int64_t i = 0; i < n; ++i) {
-        const T *r = row(x, i);
+    // One pass over x and dy, shifted by one of the channel's values (which
+    // keeps the one-pass variance accurate): sums of d = x - shift, d * d,
+    // dy and dy * d, all in double.
+    const double shift = n * s > 0 ? static_cast<double>(x[ch * s]) : 0.0;
+    double sumD = 0, sumDD = 0, sumDy = 0, sumDyD = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      const T *r = row(x, i), *g = row(dy, i);
+      if (training) {
+#pragma omp simd reduction(+ : sumD, sumDD, sumDy, sumDyD)
         for (int64_t k = 0; k < s; ++k) {
-          double v = r[k] - mean;
-          sq += v * v;
+          const double dv = static_cast<double>(r[k]) - shift;
+          const double gv = g[k];
+          sumD += dv;
+          sumDD += dv * dv;
+          sumDy += gv;
+          sumDyD += gv * dv;
+        }
+      } else {
+#pragma omp simd reduction(+ : sumDy, sumDyD)
+        for (int64_t k = 0; k < s; ++k) {
+          const double gv = g[k];
+          sumDy += gv;
+          sumDyD += gv * (static_cast<double>(r[k]) - shift);
         }
       }
-      var = m > 0 ? sq / m : 0.0;
+    }
+    double mean, var;
+    if (training) {
+      const double dm = m > 0 ? sumD / m : 0.0;
+      mean = shift + dm;
+      var = m > 0 ? std::max(0.0, sumDD - sumD * dm) / m : 0.0;
     } else {
       assert(runningMean && runningVar);
       mean = runningMean[ch];
       var = runningVar[ch];
     }
     const double invStd = 1.0 / std::sqrt(var + epsilon);
-    // sumDy = sum dy, sumDyXhat = sum dy * xhat (the bias and scale grads).
-    double sumDy = 0, sumDyXhat = 0;
-    for (int64_t i = 0; i < n; ++i) {
-      const T *r = row(x, i), *g = row(dy, i);
-      for (int64_t k = 0; k < s; ++k) {
-        sumDy += g[k];
-        sumDyXhat += g[k] * ((r[k] - mean) * invStd);
-      }
-    }
+    // sum dy * xhat = invStd * (sum dy * (x - shift) - (mean - shift) sum dy).
+    const double sumDyXhat = invStd * (sumDyD - (mean - shift) * sumDy);
     if (dbias)
       dbias[ch] = static_cast<T>(sumDy);
     if (dscale)
@@ -577,16 +697,19 @@ void batchNormGrad(const T *x, const Shape &xShape, const T *dy, const T *scale,
       continue;
     const double gamma = scale[ch];
     if (training) {
-      // dx = gamma * invStd * (dy - mean(dy) - xhat * mean(dy * xhat)).
+      // dx = gamma * invStd * (dy - mean(dy) - xhat * mean(dy * xhat))
+      //    = a * dy + b * (x - mean) + c0, computed in T.
       const double meanDy = sumDy / m, meanDyXhat = sumDyXhat / m;
       const double k1 = gamma * invStd;
+      const T ca = static_cast<T>(k1);
+      const T cb = static_cast<T>(-k1 * invStd * meanDyXhat);
+      const T c0 = static_cast<T>(-k1 * meanDy);
+      const T mu = static_cast<T>(mean);
       for (int64_t i = 0; i < n; ++i) {
         const T *r = row(x, i), *g = row(dy, i);
         T *o = dx + (i * c + ch) * s;
-        for (int64_t k = 0; k < s; ++k) {
-          double xhat = (r[k] - mean) * invStd;
-          o[k] = static_cast<T>(k1 * (g[k] - meanDy - xhat * meanDyXhat));
-        }
+        for (int64_t k = 0; k < s; ++k)
+          o[k] = ca * g[k] + cb * (r[k] - mu) + c0;
       }
     } else {
       const T k1 = static_cast<T>(gamma * invStd);
@@ -598,6 +721,7 @@ void batchNormGrad(const T *x, const Shape &xShape, const T *dy, const T *scale,
       }
     }
   }
+  });
 }
 
 template <typename T>
@@ -662,13 +786,16 @@ void goodnessGrad(const T *x, const Shape &xShape, const T *dg, int64_t groups,
                 s = product(xShape, 2, xShape.size());
   const int64_t cg = c / groups;
   const double perGroup = static_cast<double>(cg * s);
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t k = 0; k < groups; ++k) {
-      const T f = static_cast<T>(2.0 * dg[i * groups + k] / perGroup);
-      const int64_t base = (i * c + k * cg) * s;
-      for (int64_t e = 0; e < cg * s; ++e)
-        dx[base + e] = f * x[base + e];
-    }
+  const int64_t rowsN = n * groups, block = cg * s;
+  forRanges(rowsN, rowsN * block,
+            [&](int64_t lo, int64_t hi) {
+              for (int64_t ik = lo; ik < hi; ++ik) {
+                const T f = static_cast<T>(2.0 * dg[ik] / perGroup);
+                const int64_t base = ik * block;
+                for (int64_t e = 0; e < block; ++e)
+                  dx[base + e] = f * x[base + e];
+              }
+            });
 }
 
 template <typename T>

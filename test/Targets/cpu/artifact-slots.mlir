@@ -10,13 +10,14 @@
 // CHECK-NEXT: classes: 3
 // CHECK-NEXT: mode: bp
 // CHECK:      source: artifact-slots
-// The model's parameters (splat initial values), then the BP head's.
-// CHECK:      params: 6
+// The model's parameters (splat initial values); backpropagation trains the
+// model's own classifier, so no head is synthesized.
+// CHECK:      params: 4
 // CHECK-NEXT:   param fc.weight: 4x12 sum=0.48
 // CHECK-NEXT:   param ln.scale: 12 sum=12
 // CHECK-NEXT:   param head.weight: 3x4 sum=0.24
 // CHECK-NEXT:   param head.bias: 3 sum=0
-// CHECK-NEXT:   param block0.head.weight: 3x3 sum=
+// CHECK-NEXT: programs: 3
 
 // CHECK-LABEL: program train_step:
 // The reshape is an alias of the input, so the layer norm reads a tensor that
