@@ -39,6 +39,6 @@ if python_has("onnx"):
 if os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"):
     config.available_features.add("fashion-mnist")
 
-tools = ["ff-opt", "ffc", "ff-zoo", "ff-run", "ffx-dump", "FileCheck", "not", "count",
+tools = ["ff-opt", "ffc", "ff-zoo", "ff-run", "ffx-dump", "ffrt-gradcheck", "FileCheck", "not", "count",
          "split-file"]
 llvm_config.add_tool_substitutions(tools, [config.ffc_tools_dir, config.llvm_tools_dir])
