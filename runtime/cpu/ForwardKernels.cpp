@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/cpu/ForwardKernels.h"
+#include "runtime/cpu/Parallel.h"
 
 #include <cblas.h>
 
@@ -69,40 +70,8 @@ template <typename T> T *scratch(size_t slot, size_t n) {
   return buf.data();
 }
 
-/// Below this many elements touched a kernel runs serially: a parallel region
-/// costs a few microseconds.
-constexpr int64_t kParallelMin = int64_t{1} << 15;
-
-/// Threads available to a kernel (1 inside an enclosing parallel region).
-int maxThreads() {
-#ifdef _OPENMP
-  return omp_in_parallel() ? 1 : omp_get_max_threads();
-#else
-  return 1;
-#endif
-}
-
-/// Runs body(lo, hi) over consecutive pieces of [0, n), in parallel when
-/// `work` (elements touched) is worth it. Pieces are handed out dynamically
-/// (several per thread), so that a thread that loses its core to another
-/// process delays the kernel by one piece, not by its whole share; the
-/// pieces, hence the results, do not depend on the thread count.
-template <typename Body> void forRanges(int64_t n, int64_t work, Body &&body) {
-  if (n <= 0)
-    return;
-#ifdef _OPENMP
-  if (work >= kParallelMin && n > 1 && maxThreads() > 1) {
-    const int64_t grain = std::max<int64_t>(1, (n + 15) / 16);
-    const int64_t pieces = (n + grain - 1) / grain;
-#pragma omp parallel for schedule(dynamic, 1)
-    for (int64_t i = 0; i < pieces; ++i)
-      body(i * grain, std::min(n, (i + 1) * grain));
-    return;
-  }
-#endif
-  (void)work;
-  body(int64_t{0}, n);
-}
+using detail::forRanges;
+using detail::maxThreads;
 
 /// The outputs o in [lo, hi) of [0, out) whose input o * stride + offset lies
 /// in [0, len).

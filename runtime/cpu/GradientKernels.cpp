@@ -10,6 +10,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/cpu/GradientKernels.h"
+#include "runtime/cpu/ForwardKernels.h"
+#include "runtime/cpu/Parallel.h"
 
 #include <cblas.h>
 
@@ -49,34 +51,7 @@ void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n,
 
 //===--- Threads ----------------------------------------------------------===//
 
-/// Below this many elements touched a kernel runs serially.
-constexpr int64_t kParallelMin = int64_t{1} << 15;
-
-/// Runs body(lo, hi) over consecutive pieces of [0, n), in parallel when
-/// `work` (elements touched) is worth it. Pieces are handed out dynamically
-/// (several per thread), so that a thread that loses its core to another
-/// process delays the kernel by one piece, not by its whole share; the
-/// pieces, hence the results, do not depend on the thread count.
-template <typename Body>
-void forRanges(int64_t n, int64_t work, Body &&body, int64_t grain = 0) {
-  if (n <= 0)
-    return;
-#ifdef _OPENMP
-  if (work >= kParallelMin && n > 1 && !omp_in_parallel() &&
-      omp_get_max_threads() > 1) {
-    if (grain <= 0)
-      grain = std::max<int64_t>(1, (n + 15) / 16);
-    const int64_t pieces = (n + grain - 1) / grain;
-#pragma omp parallel for schedule(dynamic, 1)
-    for (int64_t i = 0; i < pieces; ++i)
-      body(i * grain, std::min(n, (i + 1) * grain));
-    return;
-  }
-#endif
-  (void)work;
-  (void)grain;
-  body(int64_t{0}, n);
-}
+using detail::forRanges;
 
 /// A per-thread scratch buffer that only grows (contents undefined).
 template <typename T> T *scratch(size_t slot, size_t n) {
@@ -112,20 +87,6 @@ Range validTaps(int64_t kernel, int64_t dilation, int64_t base,
   return validRange(kernel, dilation, base, extent);
 }
 
-/// Output size of a sliding window (the ff dialect's rule, FFOps.cpp).
-[[maybe_unused]] int64_t windowOutputSize(int64_t in, int64_t kernel,
-                                          int64_t stride, int64_t padBegin,
-                                          int64_t padEnd, int64_t dilation,
-                                          bool ceilMode) {
-  int64_t effective = dilation * (kernel - 1) + 1;
-  int64_t span = in + padBegin + padEnd - effective;
-  if (span < 0)
-    return 0;
-  int64_t out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
-  if (ceilMode && (out - 1) * stride >= in + padBegin)
-    --out;
-  return out;
-}
 
 /// Sizes of a grouped 2-D convolution.
 struct ConvDims {
