@@ -16,6 +16,7 @@
 #include <omp.h>
 #endif
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -38,10 +39,13 @@ const char *kUsage = R"(usage:
                        [--seed=N] [--subset=N] [--test-subset=N] [--ckpt=DIR] [--resume]
                        [--metrics=FILE] [--threads=N] [--quiet]
   ff-run eval  ART.ffx --data=SPEC [--subset=N] [--threads=N]
+  ff-run predict ART.ffx --data=SPEC [--split=test|train] [--subset=N] [--output=FILE]
   ff-run info  ART.ffx
 
 SPEC: fashion-mnist (Debian's dataset-fashion-mnist), fashion-mnist:DIR, mnist:DIR,
       cifar10:DIR, cifar100:DIR (standard IDX / CIFAR binary files)
+predict: one line per image, "INDEX PREDICTED LABEL" (the configured vote), to
+       --output=FILE (written atomically) or stdout; then the accuracy on stderr
 train: --epochs (default 3), --lr (default 1e-3), --schedule (default constant; step
        divides by 10 at 50% and 75% of the epochs; cosine decays to 0), --seed (default 0),
        --subset=N (first N training images), --test-subset=N (first N test images),
@@ -69,7 +73,8 @@ bool parseArgs(int argc, char **argv, Args &args, std::string &error) {
   static const std::map<std::string, bool> known = {
       {"data", true},    {"epochs", true},  {"lr", true},      {"schedule", true},
       {"seed", true},    {"subset", true},  {"ckpt", true},    {"resume", false},
-      {"metrics", true}, {"threads", true}, {"quiet", false}, {"test-subset", true}};
+      {"metrics", true}, {"threads", true}, {"quiet", false}, {"test-subset", true},
+      {"output", true}, {"split", true}};
   std::vector<std::string> positional;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -405,6 +410,54 @@ int evalCommand(const Args &args, const Artifact &art) {
   return 0;
 }
 
+int predictCommand(const Args &args, const Artifact &art) {
+  ModelInfo info = modelInfo(art);
+  std::string error;
+  if (!args.has("data"))
+    return fail("predict needs --data=SPEC");
+  std::string split = args.get("split", "test");
+  if (split != "test" && split != "train")
+    return fail("--split must be test or train, got '" + split + "'");
+  Dataset data;
+  if (!loadDataset(args.get("data"), split == "train", data, error))
+    return fail(error);
+  int64_t subset = 0;
+  if (args.has("subset") && (!parseInt(args.get("subset"), subset) || subset < 1))
+    return fail("--subset must be a positive integer");
+  takeSubset(data, subset);
+  if (!checkData(info, data, error))
+    return fail(error);
+  Executor exec(art, 0);
+  Batcher batcher(data, info.batch, /*shuffle=*/false, /*dropLast=*/false, 0);
+  batcher.startEpoch(0);
+  std::vector<HostTensor> inputs(1), outputs;
+  inputs[0].shape = {info.batch, info.c, info.h, info.w};
+  std::vector<int32_t> labels;
+  int64_t valid = 0, index = 0, correct = 0;
+  std::ostringstream lines;
+  while (batcher.next(inputs[0].f32, labels, valid)) {
+    if (!exec.run("predict", inputs, outputs, error))
+      return fail(error);
+    const std::vector<float> &votes = outputs[0].f32;
+    for (int64_t i = 0; i < valid; ++i, ++index) {
+      const float *row = votes.data() + i * info.classes;
+      int64_t best = std::max_element(row, row + info.classes) - row;
+      correct += best == labels[i];
+      lines << index << " " << best << " " << labels[i] << "\n";
+    }
+  }
+  std::string text = lines.str();
+  if (args.has("output")) {
+    if (!writeFileAtomically(args.get("output"), text.data(), text.size(), error))
+      return fail(error);
+  } else {
+    std::cout << text;
+  }
+  std::fprintf(stderr, "%lld predictions, accuracy %.2f%%\n", (long long)index,
+               index ? 100.0 * correct / index : 0.0);
+  return 0;
+}
+
 int infoCommand(const Artifact &art) {
   const ffx::Metadata *meta = art.model()->metadata();
   ModelInfo info = modelInfo(art);
@@ -449,8 +502,10 @@ int main(int argc, char **argv) {
   std::string error;
   if (!parseArgs(argc, argv, args, error))
     return fail(error);
-  if (args.command != "train" && args.command != "eval" && args.command != "info")
-    return fail("unknown command '" + args.command + "'; commands: train, eval, info");
+  if (args.command != "train" && args.command != "eval" && args.command != "info" &&
+      args.command != "predict")
+    return fail("unknown command '" + args.command +
+                "'; commands: train, eval, predict, info");
   int64_t threads = 2;
   if (args.has("threads") && (!parseInt(args.get("threads"), threads) || threads < 1))
     return fail("--threads must be a positive integer");
@@ -469,5 +524,7 @@ int main(int argc, char **argv) {
     return train(args, *art);
   if (args.command == "eval")
     return evalCommand(args, *art);
+  if (args.command == "predict")
+    return predictCommand(args, *art);
   return infoCommand(*art);
 }
