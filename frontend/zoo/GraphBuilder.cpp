@@ -295,17 +295,9 @@ Value GraphBuilder::conv2d(const Value &x, int64_t outChannels, int64_t kernel,
 
   std::string out;
   onnx::NodeProto *node = addNode("Conv", inputs, out);
-  const int64_t h = windowOutput(x.shape[1], kernel, stride, pad);
-  const int64_t w = windowOutput(x.shape[2], kernel, stride, pad);
-  if (h < 1 || w < 1) {
-    spatialError = true;
-    fail(node->name() + " (kernel " + std::to_string(kernel) + ", stride " +
-         std::to_string(stride) + ", padding " + std::to_string(pad) +
-         ") gets a " + std::to_string(x.shape[1]) + "x" +
-         std::to_string(x.shape[2]) + " feature map and would produce an "
-         "empty output");
+  int64_t h = 0, w = 0;
+  if (!windowFits(*node, x, kernel, stride, pad, h, w))
     return x;
-  }
   setInts(node, "dilations", {1, 1});
   setInt(node, "group", groups);
   setInts(node, "kernel_shape", {kernel, kernel});
@@ -393,23 +385,30 @@ Value GraphBuilder::hardSwish(const Value &x) {
   return mul(x, gate);
 }
 
+bool GraphBuilder::windowFits(const onnx::NodeProto &node, const Value &x,
+                              int64_t kernel, int64_t stride, int64_t pad,
+                              int64_t &h, int64_t &w) {
+  h = windowOutput(x.shape[1], kernel, stride, pad);
+  w = windowOutput(x.shape[2], kernel, stride, pad);
+  if (h >= 1 && w >= 1)
+    return true;
+  spatialError = true;
+  fail(node.name() + " (kernel " + std::to_string(kernel) + ", stride " +
+       std::to_string(stride) + ", padding " + std::to_string(pad) + ") gets a " +
+       std::to_string(x.shape[1]) + "x" + std::to_string(x.shape[2]) +
+       " feature map and would produce an empty output");
+  return false;
+}
+
 Value GraphBuilder::maxPool(const Value &x, int64_t kernel, int64_t stride,
                             int64_t pad) {
   if (failed() || !checkRank(x, 3, "MaxPool"))
     return x;
   std::string out;
   onnx::NodeProto *node = addNode("MaxPool", {x.name}, out);
-  const int64_t h = windowOutput(x.shape[1], kernel, stride, pad);
-  const int64_t w = windowOutput(x.shape[2], kernel, stride, pad);
-  if (h < 1 || w < 1) {
-    spatialError = true;
-    fail(node->name() + " (kernel " + std::to_string(kernel) + ", stride " +
-         std::to_string(stride) + ", padding " + std::to_string(pad) +
-         ") gets a " + std::to_string(x.shape[1]) + "x" +
-         std::to_string(x.shape[2]) + " feature map and would produce an "
-         "empty output");
+  int64_t h = 0, w = 0;
+  if (!windowFits(*node, x, kernel, stride, pad, h, w))
     return x;
-  }
   setInt(node, "ceil_mode", 0);
   setInts(node, "kernel_shape", {kernel, kernel});
   setInts(node, "pads", {pad, pad, pad, pad});

@@ -129,6 +129,10 @@ private:
                              PendingInit::Kind kind, double scale);
   void addBatchNormParams(const Value &x);
   bool checkRank(const Value &x, size_t rank, const std::string &op);
+  /// Output height and width of a square window over `x` (C x H x W); an
+  /// empty output is reported as an input-too-small error naming `node`.
+  bool windowFits(const onnx::NodeProto &node, const Value &x, int64_t kernel,
+                  int64_t stride, int64_t pad, int64_t &h, int64_t &w);
   std::string shapeString(const std::vector<int64_t> &shape) const;
 
   const ZooOptions &opts;

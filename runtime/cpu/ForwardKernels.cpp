@@ -61,14 +61,7 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
               static_cast<blasint>(ldc));
 }
 
-/// A per-thread scratch buffer that only grows (the conv im2col matrix).
-template <typename T> T *scratch(size_t slot, size_t n) {
-  thread_local std::vector<T> buffers[2];
-  std::vector<T> &buf = buffers[slot];
-  if (buf.size() < n)
-    buf.resize(n);
-  return buf.data();
-}
+using detail::scratch;
 
 using detail::forRanges;
 using detail::maxThreads;

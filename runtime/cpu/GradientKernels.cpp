@@ -53,14 +53,7 @@ void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n,
 
 using detail::forRanges;
 
-/// A per-thread scratch buffer that only grows (contents undefined).
-template <typename T> T *scratch(size_t slot, size_t n) {
-  thread_local std::vector<T> buffers[2];
-  std::vector<T> &buf = buffers[slot];
-  if (buf.size() < n)
-    buf.resize(n);
-  return buf.data();
-}
+using detail::scratch;
 
 //===--- Window geometry --------------------------------------------------===//
 

@@ -1,9 +1,11 @@
-//===- Parallel.h - how the CPU kernels share work between threads -*- C++ -*-===//
+//===- Parallel.h - how the CPU kernels share work and scratch memory -*- C++ -*-===//
 #ifndef FFRT_CPU_PARALLEL_H
 #define FFRT_CPU_PARALLEL_H
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -48,6 +50,16 @@ void forRanges(int64_t n, int64_t work, Body &&body, int64_t grain = 0) {
   (void)work;
   (void)grain;
   body(int64_t{0}, n);
+}
+
+/// A per-thread scratch buffer that only grows (contents undefined), for
+/// the conv kernels' unfolded (im2col) matrices.
+template <typename T> T *scratch(size_t slot, size_t n) {
+  thread_local std::vector<T> buffers[2];
+  std::vector<T> &buf = buffers[slot];
+  if (buf.size() < n)
+    buf.resize(n);
+  return buf.data();
 }
 
 } // namespace ffrt::cpu::detail
