@@ -164,4 +164,19 @@ def Schedule : Pass<"ff-schedule", "mlir::ModuleOp"> {
   let dependentDialects = ["::ffc::ff::FFDialect", "::mlir::func::FuncDialect"];
 }
 
+def Fuse : Pass<"ff-fuse", "mlir::ModuleOp"> {
+  let summary = "Groups the step programs' elementwise ops into ff.fused kernels";
+  let description = [{
+    In `@train_step`, `@eval_step` and `@predict`, chains of elementwise ops
+    (activations and their gradients, add/sub/mul/div with broadcasting) that
+    iterate over one shape become `ff.fused` regions: one generated kernel
+    each, so values used only inside a chain never reach memory. An op joins
+    the group of one of its producers when it has the same iteration shape and
+    everything else it reads is available where the group starts; otherwise it
+    starts a group of its own. Contractions, pooling, normalisations and the
+    loss heads stay runtime library calls.
+  }];
+  let dependentDialects = ["::ffc::ff::FFDialect", "::mlir::func::FuncDialect"];
+}
+
 #endif // FFC_PASSES_TD

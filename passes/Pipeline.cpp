@@ -14,6 +14,9 @@ const std::vector<PhaseInfo> &phases() {
       {Phase::Autodiff, "autodiff", "each block's backward pass, ending in ff.param_grad"},
       {Phase::Optimizer, "optimizer", "parameter updates and optimizer state"},
       {Phase::Schedule, "schedule", "the step programs train_step, eval_step, predict"},
+      {Phase::Fuse, "fuse", "elementwise chains grouped into ff.fused kernels"},
+      {Phase::Kernels, "kernels", "the CPU target's kernels in upstream MLIR (linalg on memrefs)"},
+      {Phase::KernelsLLVM, "kernels-llvm", "the CPU target's kernels as optimised LLVM IR"},
       {Phase::Artifact, "artifact", "the .ffx artifact that ff-run loads (CPU device)"},
   };
   return list;
@@ -84,9 +87,14 @@ bool addPhasePasses(mlir::OpPassManager &pm, Phase phase,
   case Phase::Schedule:
     pm.addPass(createSchedule());
     return true;
+  case Phase::Fuse:
+    if (o.fuse)
+      pm.addPass(createFuse());
+    return true;
+  case Phase::Kernels:
+  case Phase::KernelsLLVM:
   case Phase::Artifact:
-    return true; // written by the driver (targets/cpu), not a pass
-
+    return true; // the target's codegen and serializer (targets/cpu), not passes
   }
   return true;
 }

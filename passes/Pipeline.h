@@ -16,7 +16,18 @@
 namespace ffc {
 
 /// The phases after import, in order.
-enum class Phase { Import, Partition, LocalLoss, Autodiff, Optimizer, Schedule, Artifact };
+enum class Phase {
+  Import,
+  Partition,
+  LocalLoss,
+  Autodiff,
+  Optimizer,
+  Schedule,
+  Fuse,
+  Kernels,
+  KernelsLLVM,
+  Artifact
+};
 
 struct PhaseInfo {
   Phase phase;
@@ -52,6 +63,10 @@ struct TrainingOptions {
   bool nesterov = false;
   double weightDecay = -1.0;
   double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
+
+  /// Group elementwise ops into generated kernels (ff-fuse); without it every
+  /// op runs as the runtime's reference kernel.
+  bool fuse = true;
 };
 
 /// Adds the passes of one phase to `pm`. Fails with `error` set on options

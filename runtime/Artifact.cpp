@@ -55,12 +55,16 @@ int64_t elementCount(const flatbuffers::Vector<int64_t> *shape) {
   return count;
 }
 
-std::string shapeString(const flatbuffers::Vector<int64_t> *shape) {
+std::string shapeString(const std::vector<int64_t> &shape) {
   std::string s = "[";
-  if (shape)
-    for (size_t i = 0; i < shape->size(); ++i)
-      s += (i ? "x" : "") + std::to_string(shape->Get(i));
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? "x" : "") + std::to_string(shape[i]);
   return s + "]";
+}
+
+std::string shapeString(const flatbuffers::Vector<int64_t> *shape) {
+  return shapeString(shape ? std::vector<int64_t>(shape->begin(), shape->end())
+                           : std::vector<int64_t>());
 }
 
 /// Reads `format_version` from the root table after verifying only that table
@@ -88,7 +92,7 @@ public:
   SemanticChecker(const ffx::Model &model, const uint8_t *base) : model_(model), base_(base) {}
 
   bool run(std::string &error) {
-    bool ok = checkMetadata() && checkParams() && checkPrograms();
+    bool ok = checkMetadata() && checkParams() && checkKernels() && checkPrograms();
     if (!ok)
       error = message_.str();
     return ok;
@@ -120,6 +124,23 @@ private:
       return fail() << "metadata: classes is " << meta->classes() << ", must be at least 2", false;
     if (meta->batch() < 1)
       return fail() << "metadata: batch is " << meta->batch() << ", must be at least 1", false;
+    return true;
+  }
+
+  bool checkKernels() {
+    const ffx::KernelLibrary *kernels = model_.kernels();
+    if (!kernels)
+      return true;
+    numKernels_ = kernels->symbols() ? kernels->symbols()->size() : 0;
+    if (numKernels_ && (!kernels->code() || kernels->code()->size() == 0))
+      return fail() << "kernel library: " << numKernels_ << " kernels but no code", false;
+    for (size_t i = 0; i < numKernels_; ++i)
+      if (!kernels->symbols()->Get(i) || kernels->symbols()->Get(i)->size() == 0)
+        return fail() << "kernel library: kernel " << i << " has no symbol", false;
+    if (kernels->code() &&
+        fnv1a64(kernels->code()->data(), kernels->code()->size()) != kernels->code_hash())
+      return fail() << "kernel library: the code does not match its checksum (damaged file)",
+             false;
     return true;
   }
 
@@ -416,6 +437,9 @@ private:
       }
     }
 
+    if (op.kind()->str() == "fused" && !checkFusedOp(where, op, tensors))
+      return false;
+
     if (const auto *freed = op.free_after()) {
       for (size_t i = 0; i < freed->size(); ++i) {
         int32_t id = freed->Get(i);
@@ -446,6 +470,54 @@ private:
     return true;
   }
 
+  /// A generated kernel reads its operands and writes its results with the
+  /// shapes it was compiled for: the tensors must have them.
+  bool checkFusedOp(const std::string &where, const ffx::Op &op,
+                    const flatbuffers::Vector<flatbuffers::Offset<ffx::Tensor>> &tensors) {
+    const ffx::Attr *kernel = op.attrs() ? op.attrs()->LookupByKey("kernel") : nullptr;
+    if (!kernel || !kernel->ints() || kernel->ints()->size() != 1)
+      return fail() << where << "a fused op needs one integer attribute 'kernel'", false;
+    int64_t index = kernel->ints()->Get(0);
+    if (index < 0 || size_t(index) >= numKernels_)
+      return fail() << where << "kernel " << index << " is out of range; the artifact has "
+                    << numKernels_ << " kernels",
+             false;
+    const auto *results = op.results();
+    if (!results || results->size() == 0)
+      return fail() << where << "a fused op needs results", false;
+    auto shapeOf = [&](int32_t id) {
+      const auto *dims = tensors.Get(id)->shape();
+      return dims ? std::vector<int64_t>(dims->begin(), dims->end()) : std::vector<int64_t>();
+    };
+    std::vector<int64_t> space = shapeOf(results->Get(0));
+    if (space.empty())
+      return fail() << where << "a fused op iterates over at least one dimension", false;
+    for (size_t i = 0; i < results->size(); ++i) {
+      int32_t id = results->Get(i);
+      if (id < 0 || shapeOf(id) != space ||
+          tensors.Get(id)->element_type() != ffx::ElementType::F32)
+        return fail() << where << "result " << i << " differs from result 0's f32 "
+                      << shapeString(space),
+               false;
+    }
+    if (const auto *operands = op.operands())
+      for (size_t i = 0; i < operands->size(); ++i) {
+        int32_t id = operands->Get(i);
+        std::vector<int64_t> dims = id >= 0 ? shapeOf(id) : std::vector<int64_t>();
+        bool fits = id >= 0 && dims.size() <= space.size() &&
+                    tensors.Get(id)->element_type() == ffx::ElementType::F32;
+        for (size_t d = 0; fits && d < dims.size(); ++d) {
+          int64_t target = space[space.size() - dims.size() + d];
+          fits = dims[d] == 1 || dims[d] == target;
+        }
+        if (!fits)
+          return fail() << where << "operand " << i << " does not broadcast to "
+                        << shapeString(space),
+                 false;
+      }
+    return true;
+  }
+
   static bool validId(int32_t id, size_t numTensors) { return id >= 0 && size_t(id) < numTensors; }
   static std::string rangeNote(size_t numTensors) {
     return "the program has " + std::to_string(numTensors) + " tensors";
@@ -465,6 +537,7 @@ private:
   std::string program_;
   const flatbuffers::Vector<flatbuffers::Offset<ffx::Tensor>> *tensors_ = nullptr;
   size_t numBlocks_ = 0;
+  size_t numKernels_ = 0;
   std::vector<int64_t> counts_;
   std::vector<int32_t> roots_;
   std::vector<State> state_;
@@ -609,6 +682,27 @@ bool writeFileAtomically(const std::string &path, const void *data, size_t size,
   return true;
 }
 
+uint64_t fnv1a64(const uint8_t *data, size_t size) {
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < size; ++i)
+    hash = (hash ^ data[i]) * 0x100000001b3ull;
+  return hash;
+}
+
+flatbuffers::Offset<ffx::KernelLibrary>
+buildKernelLibrary(flatbuffers::FlatBufferBuilder &fbb, const std::string &target,
+                   const std::string &cpu, const std::vector<std::string> &features,
+                   const std::vector<std::string> &symbols, const uint8_t *code, size_t size) {
+  auto targetOffset = fbb.CreateString(target);
+  auto cpuOffset = fbb.CreateString(cpu);
+  auto featuresOffset = fbb.CreateVectorOfStrings(features);
+  auto symbolsOffset = fbb.CreateVectorOfStrings(symbols);
+  fbb.ForceVectorAlignment(size, 1, kArtifactAlignment);
+  auto codeOffset = fbb.CreateVector(code, size);
+  return ffx::CreateKernelLibrary(fbb, targetOffset, cpuOffset, featuresOffset, symbolsOffset,
+                                  codeOffset, fnv1a64(code, size));
+}
+
 bool saveArtifactWithParams(const Artifact &artifact,
                             const std::vector<std::vector<float>> &paramData,
                             const std::string &path, std::string &error) {
@@ -660,7 +754,14 @@ bool saveArtifactWithParams(const Artifact &artifact,
   }
   auto programsVector = fbb.CreateVector(programs);
 
-  auto root = ffx::CreateModel(fbb, kFormatVersion, metadataOffset, paramsVector, programsVector);
+  flatbuffers::Offset<ffx::KernelLibrary> kernels;
+  if (const ffx::KernelLibrary *k = model.kernels()) {
+    std::unique_ptr<ffx::KernelLibraryT> unpacked(k->UnPack());
+    kernels = buildKernelLibrary(fbb, unpacked->target, unpacked->cpu, unpacked->features,
+                                 unpacked->symbols, unpacked->code.data(), unpacked->code.size());
+  }
+  auto root = ffx::CreateModel(fbb, kFormatVersion, metadataOffset, paramsVector, programsVector,
+                               kernels);
   ffx::FinishModelBuffer(fbb, root);
   return writeFileAtomically(path, fbb.GetBufferPointer(), fbb.GetSize(), error);
 }

@@ -23,7 +23,7 @@ namespace ffrt {
 
 /// The .ffx format version this runtime reads and ffc writes. Bump it on any
 /// schema change that an older reader would misread.
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;
 
 /// The alignment the schema promises for parameter data (`force_align: 64`),
 /// and that the loader gives the file's bytes in memory.
@@ -72,6 +72,15 @@ private:
   size_t size_ = 0;
   const ffx::Model *model_ = nullptr;
 };
+
+/// FNV-1a, 64 bits: the checksum of a kernel library's code.
+uint64_t fnv1a64(const uint8_t *data, size_t size);
+
+/// Builds a KernelLibrary table (code 64-byte aligned, with its checksum).
+flatbuffers::Offset<ffx::KernelLibrary>
+buildKernelLibrary(flatbuffers::FlatBufferBuilder &fbb, const std::string &target,
+                   const std::string &cpu, const std::vector<std::string> &features,
+                   const std::vector<std::string> &symbols, const uint8_t *code, size_t size);
 
 /// Writes a copy of `artifact` whose parameters hold `paramData` (one vector
 /// per parameter, in the artifact's order, each of the parameter's element

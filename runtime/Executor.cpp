@@ -3,6 +3,8 @@
 
 #include "runtime/cpu/ForwardKernels.h"
 #include "runtime/cpu/GradientKernels.h"
+#include "runtime/cpu/KernelLibrary.h"
+#include "runtime/cpu/Parallel.h"
 
 #include <cmath>
 #include <functional>
@@ -32,6 +34,8 @@ struct Executor::Impl {
   const Artifact &artifact;
   Executor &owner;
   cpu::Rng rng;
+  cpu::KernelLibrary kernels; // the artifact's generated kernels, loaded on first run
+  bool kernelsLoaded = false;
   // Per run.
   const ffx::Program *program = nullptr;
   std::vector<Slot> slots;
@@ -195,7 +199,22 @@ bool Executor::Impl::runOp(const ffx::Op *op) {
   };
   auto scalar = [&](int i) -> double { return in(i).f32[0]; };
 
-  if (kind == "conv2d") {
+  if (kind == "fused") {
+    // A generated kernel: operands then results, split over rows of dim 0.
+    int64_t index = integer(op, "kernel", -1);
+    std::vector<void *> buffers;
+    for (size_t i = 0; op->operands() && i < op->operands()->size(); ++i)
+      buffers.push_back(in(i).f32);
+    Shape space;
+    for (size_t i = 0; i < op->results()->size(); ++i) {
+      Slot &r = out(i);
+      buffers.push_back(r.f32);
+      space = r.shape;
+    }
+    cpu::KernelFn kernel = kernels.kernel(size_t(index));
+    cpu::detail::forRanges(space[0], numElements(space),
+                           [&](int64_t lo, int64_t hi) { kernel(buffers.data(), lo, hi); });
+  } else if (kind == "conv2d") {
     Slot &x = in(0), &w = in(1);
     Slot &y = out(0);
     cpu::conv2d(x.f32, x.shape, w.f32, w.shape, inF(2), window(op, w.shape, true),
@@ -447,6 +466,11 @@ bool Executor::Impl::runOp(const ffx::Op *op) {
 
 bool Executor::Impl::run(const std::string &name, const std::vector<HostTensor> &inputs,
                          std::vector<HostTensor> &outputs) {
+  if (!kernelsLoaded) {
+    if (!kernels.load(artifact.model()->kernels(), error))
+      return false;
+    kernelsLoaded = true;
+  }
   program = artifact.program(name);
   if (!program) {
     error = "the artifact has no program '" + name + "'";

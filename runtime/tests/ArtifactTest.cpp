@@ -367,10 +367,85 @@ TEST(Artifact, FlippedBytesFailCleanlyOrLoadAWalkableModel) {
 TEST(Artifact, WrongFormatVersionNamesBothVersions) {
   ffx::ModelT m = makeModel();
   m.format_version = 7;
-  EXPECT_EQ(loadError(m), "artifact format version 7, this ff-run reads version 1; recompile "
+  EXPECT_EQ(loadError(m), "artifact format version 7, this ff-run reads version " +
+                              std::to_string(kFormatVersion) +
+                              "; recompile "
                           "the model with a matching ffc");
   m.format_version = 0;
   EXPECT_NE(loadError(m).find("artifact format version 0"), std::string::npos);
+}
+
+// predict's relu as a generated kernel: a fused op over a one-kernel library.
+ffx::ModelT modelWithFusedOp() {
+  ffx::ModelT m = makeModel();
+  ffx::OpT &relu = *program(m, "predict").ops[1];
+  relu.kind = "fused";
+  relu.attrs.push_back(attr("kernel", {0}));
+  m.kernels = std::make_unique<ffx::KernelLibraryT>();
+  m.kernels->target = "cpu";
+  m.kernels->cpu = "x86-64";
+  m.kernels->symbols = {"ffc_kernel_0"};
+  m.kernels->code = {0x7f, 'E', 'L', 'F', 1, 2, 3, 4};
+  m.kernels->code_hash = fnv1a64(m.kernels->code.data(), m.kernels->code.size());
+  return m;
+}
+
+TEST(Artifact, FusedOpChecks) {
+  EXPECT_EQ(loadError(modelWithFusedOp()), "");
+  struct Case {
+    const char *what;
+    void (*mutate)(ffx::ModelT &);
+    const char *message;
+  };
+  const Case cases[] = {
+      {"no kernel attribute",
+       [](ffx::ModelT &m) { program(m, "predict").ops[1]->attrs.clear(); },
+       "program 'predict': op 1 (fused at node '/node/relu'): a fused op needs one integer "
+       "attribute 'kernel'"},
+      {"kernel out of range",
+       [](ffx::ModelT &m) { program(m, "predict").ops[1]->attrs[0]->ints = {1}; },
+       "kernel 1 is out of range; the artifact has 1 kernels"},
+      {"no kernel library",
+       [](ffx::ModelT &m) { m.kernels.reset(); },
+       "kernel 0 is out of range; the artifact has 0 kernels"},
+      {"damaged code", [](ffx::ModelT &m) { m.kernels->code[5] ^= 0x10; },
+       "kernel library: the code does not match its checksum (damaged file)"},
+      {"no code", [](ffx::ModelT &m) { m.kernels->code.clear(); },
+       "kernel library: 1 kernels but no code"},
+      {"empty symbol", [](ffx::ModelT &m) { m.kernels->symbols[0] = ""; },
+       "kernel library: kernel 0 has no symbol"},
+      {"operand does not broadcast",
+       [](ffx::ModelT &m) { program(m, "predict").ops[1]->operands[0] = 2; },
+       "operand 0 does not broadcast to [2x2]"},
+  };
+  for (const Case &c : cases) {
+    ffx::ModelT m = modelWithFusedOp();
+    c.mutate(m);
+    std::string error = loadError(m);
+    EXPECT_NE(error.find(c.message), std::string::npos) << c.what << ": " << error;
+  }
+}
+
+TEST(Artifact, CheckpointKeepsTheKernels) {
+  ffx::ModelT m = modelWithFusedOp();
+  flatbuffers::FlatBufferBuilder fbb;
+  ffx::FinishModelBuffer(fbb, ffx::Model::Pack(fbb, &m));
+  std::string error;
+  auto artifact = Artifact::fromBytes(fbb.GetBufferPointer(), fbb.GetSize(), error);
+  ASSERT_TRUE(artifact) << error;
+  std::vector<std::vector<float>> params;
+  for (const ffx::Param *p : *artifact->model()->params())
+    params.emplace_back(p->data()->begin(), p->data()->end());
+  std::string path = ::testing::TempDir() + "ffrt-kernels-ckpt.ffx";
+  ASSERT_TRUE(saveArtifactWithParams(*artifact, params, path, error)) << error;
+  auto saved = Artifact::load(path, error);
+  ASSERT_TRUE(saved) << error;
+  const ffx::KernelLibrary *kernels = saved->model()->kernels();
+  ASSERT_TRUE(kernels);
+  EXPECT_EQ(kernels->symbols()->Get(0)->str(), "ffc_kernel_0");
+  EXPECT_EQ(kernels->code()->size(), 8u);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(kernels->code()->data()) % kArtifactAlignment, 0u);
+  std::remove(path.c_str());
 }
 
 TEST(Artifact, MetadataChecks) {

@@ -186,8 +186,9 @@ struct OpRecord {
 
 class ProgramWriter {
 public:
-  ProgramWriter(const llvm::StringMap<int32_t> &params, UnitAttrCache &unitAttrCache)
-      : params_(params), unitAttrCache_(unitAttrCache) {}
+  ProgramWriter(const llvm::StringMap<int32_t> &params, UnitAttrCache &unitAttrCache,
+                const KernelTable &kernels)
+      : params_(params), unitAttrCache_(unitAttrCache), kernels_(kernels) {}
 
   LogicalResult lower(func::FuncOp func);
   flatbuffers::Offset<ffx::Program> build(flatbuffers::FlatBufferBuilder &fbb,
@@ -200,6 +201,7 @@ private:
   FailureOr<int32_t> idOf(Value value, Operation *user);
   LogicalResult lowerBlock(ff::BlockOp block);
   LogicalResult lowerOp(Operation *op, int32_t block);
+  LogicalResult lowerFused(ff::FusedOp fused, int32_t block);
   LogicalResult lowerAttrs(Operation *op, OpRecord &record);
   FailureOr<int32_t> paramIndex(StringRef name, Operation *op);
   bool acceptsUnitAttr(Operation *op, StringAttr name);
@@ -207,6 +209,7 @@ private:
 
   const llvm::StringMap<int32_t> &params_;
   UnitAttrCache &unitAttrCache_;
+  const KernelTable &kernels_;
   llvm::DenseMap<Value, int32_t> ids_;
   std::vector<TensorRecord> tensors_;
   std::vector<OpRecord> ops_;
@@ -345,6 +348,8 @@ LogicalResult ProgramWriter::lowerOp(Operation *op, int32_t block) {
   }
   if (isa<ff::StopGradientOp, ff::ReshapeOp, ff::FlattenOp>(op))
     return addAlias(op->getResult(0), op->getOperand(0), op);
+  if (auto fused = dyn_cast<ff::FusedOp>(op))
+    return lowerFused(fused, block);
 
   StringRef name = op->getName().getStringRef();
   if (!name.consume_front("ff.") || !op->isRegistered())
@@ -379,6 +384,36 @@ LogicalResult ProgramWriter::lowerOp(Operation *op, int32_t block) {
       continue;
     }
     FailureOr<int32_t> id = addTensor(result, op, ffx::TensorKind::Activation);
+    if (failed(id))
+      return failure();
+    record.results.push_back(*id);
+  }
+  ops_.push_back(std::move(record));
+  return success();
+}
+
+/// A kernel group: an op of kind "fused" that calls generated kernel `kernel`
+/// on the group's inputs and results.
+LogicalResult ProgramWriter::lowerFused(ff::FusedOp fused, int32_t block) {
+  auto index = kernels_.indexOf.find(fused.getKernel());
+  if (index == kernels_.indexOf.end())
+    return fused.emitError() << "kernel group '" << fused.getKernel() << "' has no generated kernel";
+  OpRecord record;
+  record.kind = "fused";
+  record.block = block;
+  record.node = nodeName(fused.getLoc());
+  for (Value input : fused.getInputs()) {
+    FailureOr<int32_t> id = idOf(input, fused);
+    if (failed(id))
+      return failure();
+    record.operands.push_back(*id);
+  }
+  AttrRecord kernel;
+  kernel.name = "kernel";
+  kernel.ints.push_back(index->second);
+  record.attrs.push_back(kernel);
+  for (Value result : fused.getResults()) {
+    FailureOr<int32_t> id = addTensor(result, fused, ffx::TensorKind::Activation);
     if (failed(id))
       return failure();
     record.results.push_back(*id);
@@ -607,17 +642,23 @@ FailureOr<flatbuffers::DetachedBuffer> serializeArtifact(ModuleOp module,
     dataBytes += paramData[i].values.size() * sizeof(float) + ffrt::kArtifactAlignment;
   }
 
+  // Generated kernels of the ff.fused groups.
+  KernelTable kernels;
+  if (failed(compileKernels(module, info.targetCpu, kernels)))
+    return failure();
+
   // Programs.
   UnitAttrCache unitAttrCache;
   std::vector<ProgramWriter> programs;
   programs.reserve(funcs.size());
   for (func::FuncOp func : funcs) {
-    programs.emplace_back(params, unitAttrCache);
+    programs.emplace_back(params, unitAttrCache, kernels);
     if (failed(programs.back().lower(func)))
       return failure();
   }
 
-  flatbuffers::FlatBufferBuilder fbb(dataBytes + (size_t(1) << 20));
+  flatbuffers::FlatBufferBuilder fbb(dataBytes + kernels.sharedObject.size() +
+                                     (size_t(1) << 20));
   // Metadata first: the builder writes back to front, so the first object
   // ends the file, and an int64 vector there leaves no trailing padding that
   // a truncated file could lose and still verify.
@@ -662,7 +703,14 @@ FailureOr<flatbuffers::DetachedBuffer> serializeArtifact(ModuleOp module,
     programOffsets.push_back(program.build(fbb, func.getSymName()));
   auto programsVector = fbb.CreateVector(programOffsets);
 
-  auto model = ffx::CreateModel(fbb, ffrt::kFormatVersion, metadata, paramsVector, programsVector);
+  flatbuffers::Offset<ffx::KernelLibrary> kernelLibrary;
+  if (!kernels.symbols.empty())
+    kernelLibrary = ffrt::buildKernelLibrary(
+        fbb, info.target, kernels.cpu, kernels.features, kernels.symbols,
+        reinterpret_cast<const uint8_t *>(kernels.sharedObject.data()),
+        kernels.sharedObject.size());
+  auto model = ffx::CreateModel(fbb, ffrt::kFormatVersion, metadata, paramsVector, programsVector,
+                                kernelLibrary);
   ffx::FinishModelBuffer(fbb, model);
 
   std::string error;

@@ -23,6 +23,8 @@
 #include "mlir/Support/LLVM.h"
 #include "llvm/ADT/StringRef.h"
 
+#include "targets/cpu/KernelCodegen.h"
+
 #include "flatbuffers/flatbuffers.h"
 
 #include <string>
@@ -37,6 +39,7 @@ struct ArtifactInfo {
   std::string mode;     ///< the training mode ffc compiled for, e.g. "sff-block"
   std::string producer; ///< "ffc <revision>"
   std::string target = "cpu";
+  std::string targetCpu = "native"; ///< the CPU the kernels are generated for
   std::string partition; ///< override of `ff.partition`
   std::string loss;      ///< override of `ff.loss`.loss
   std::string optimizer; ///< override of `ff.optimizer`.name

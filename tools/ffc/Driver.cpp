@@ -18,6 +18,8 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Config/llvm-config.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -63,8 +65,9 @@ struct Options {
   cl::opt<std::string> compileTo{
       "compile-to",
       cl::desc("Stop after this phase and write its result: import, partition, "
-               "local-loss, autodiff, optimizer, schedule (IR), or artifact (the "
-               ".ffx that ff-run loads; the default)"),
+               "local-loss, autodiff, optimizer, schedule, fuse (IR), kernels (the "
+               "generated kernels in upstream MLIR), kernels-llvm (their optimised "
+               "LLVM IR), or artifact (the .ffx that ff-run loads; the default)"),
       cl::value_desc("phase"), cl::init("artifact"), cl::cat(category)};
   cl::opt<std::string> dumpPhasesTo{
       "dump-compilation-phases-to",
@@ -145,8 +148,21 @@ struct Options {
                "(per block); the IR is then written only with -o"),
       cl::cat(trainCategory)};
 
+  cl::OptionCategory targetCategory{"target options"};
+  cl::opt<bool> fuse{"fuse",
+                     cl::desc("Group elementwise ops into generated kernels (ff-fuse; "
+                              "default on). --fuse=false runs every op as the runtime's "
+                              "reference kernel"),
+                     cl::init(true), cl::cat(targetCategory)};
+  cl::opt<std::string> targetCpu{
+      "target-cpu",
+      cl::desc("CPU the generated kernels are compiled for: native (this machine, the "
+               "default) or an LLVM CPU name such as x86-64-v3"),
+      cl::init("native"), cl::cat(targetCategory)};
+
   TrainingOptions training() const {
     TrainingOptions t;
+    t.fuse = fuse;
     t.mode = mode;
     t.partition = partition;
     t.scopeDepth = scopeDepth;
@@ -312,7 +328,8 @@ int runFfcMain(int argc, char **argv) {
   registerPassManagerCLOptions();
   Options opts;
   cl::SetVersionPrinter(printVersion);
-  cl::HideUnrelatedOptions({&opts.category, &cl::getGeneralCategory()});
+  cl::HideUnrelatedOptions({&opts.category, &opts.trainCategory, &opts.targetCategory,
+                           &cl::getGeneralCategory()});
   cl::ParseCommandLineOptions(
       argc, argv,
       "ffc: compiles neural-network models into local-loss (Forward-Forward) "
@@ -386,6 +403,27 @@ int runFfcMain(int argc, char **argv) {
     if (opts.output.empty() && stopAfter->phase != Phase::Artifact)
       return 0;
   }
+  if (stopAfter->phase == Phase::Kernels || stopAfter->phase == Phase::KernelsLLVM) {
+    cpu::KernelTable table;
+    FailureOr<OwningOpRef<ModuleOp>> kernels = cpu::buildKernelModule(*module, table);
+    if (failed(kernels))
+      return 1;
+    std::string out = opts.output.empty() ? std::string("-") : std::string(opts.output);
+    if (stopAfter->phase == Phase::Kernels)
+      return failed(writeModule(**kernels, out)) ? 1 : 0;
+    llvm::LLVMContext llvmContext;
+    FailureOr<std::unique_ptr<llvm::Module>> ir =
+        cpu::lowerKernelModule(**kernels, llvmContext, opts.targetCpu, table);
+    if (failed(ir))
+      return 1;
+    std::error_code ec;
+    llvm::ToolOutputFile file(out, ec, llvm::sys::fs::OF_Text);
+    if (ec)
+      return fail("cannot write '" + out + "': " + ec.message());
+    (*ir)->print(file.os(), nullptr);
+    file.keep();
+    return 0;
+  }
   if (stopAfter->phase == Phase::Artifact) {
     std::string path = opts.output;
     if (path.empty()) {
@@ -399,6 +437,7 @@ int runFfcMain(int argc, char **argv) {
     cpu::ArtifactInfo info;
     info.mode = opts.mode;
     info.producer = std::string("ffc ") + FFC_REVISION;
+    info.targetCpu = opts.targetCpu;
     if (failed(cpu::writeArtifact(*module, path, info)))
       return 1;
     llvm::errs() << "ffc: wrote " << path << "\n";

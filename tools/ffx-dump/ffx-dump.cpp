@@ -173,6 +173,18 @@ int main(int argc, char **argv) {
     std::printf("  param %s: %s%s sum=%.6g\n", str(p->name()), shapeString(p->shape()).c_str(),
                 p->buffer() ? " buffer" : "", sum);
   }
+  if (const ffx::KernelLibrary *kernels = model.kernels()) {
+    std::string features;
+    if (kernels->features())
+      for (const auto *f : *kernels->features())
+        features += (features.empty() ? "" : ", ") + f->str();
+    std::printf("kernels: %u for %s %s (%s), %u bytes of code\n",
+                kernels->symbols() ? kernels->symbols()->size() : 0, str(kernels->target()),
+                str(kernels->cpu()), features.c_str(),
+                kernels->code() ? kernels->code()->size() : 0);
+  } else {
+    std::printf("kernels: none\n");
+  }
   std::printf("programs: %u\n", model.programs()->size());
   for (const ffx::Program *program : *model.programs())
     dumpProgram(*program, listOps);

@@ -871,3 +871,73 @@ LogicalResult GoodnessGradOp::verify() {
 
 #define GET_OP_CLASSES
 #include "dialects/FF/IR/FFOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Kernel groups
+//===----------------------------------------------------------------------===//
+
+namespace ffc {
+namespace ff {
+
+YieldOp FusedOp::getYield() { return cast<YieldOp>(getBodyBlock().getTerminator()); }
+
+bool FusedOp::isFusible(Operation *op) {
+  if (!isa<ReluOp, SigmoidOp, HardSwishOp, HardSigmoidOp, ClipOp, AddOp, SubOp, MulOp, DivOp,
+           ReluGradOp, SigmoidGradOp, HardSwishGradOp, HardSigmoidGradOp, ClipGradOp>(op))
+    return false;
+  auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  return type && type.getRank() >= 1 && type.getElementType().isF32();
+}
+
+/// Whether `operand` broadcasts to `target` (NumPy rules, trailing dims aligned).
+static bool broadcastsTo(ArrayRef<int64_t> operand, ArrayRef<int64_t> target) {
+  if (operand.size() > target.size())
+    return false;
+  size_t offset = target.size() - operand.size();
+  for (auto [i, d] : llvm::enumerate(operand))
+    if (d != 1 && d != target[offset + i])
+      return false;
+  return true;
+}
+
+LogicalResult FusedOp::verify() {
+  Block &body = getBodyBlock();
+  if (body.getNumArguments() != getInputs().size())
+    return emitOpError("has ") << getInputs().size() << " inputs but its region takes "
+                               << body.getNumArguments() << " arguments";
+  if (getResults().empty())
+    return emitOpError("has no results");
+  auto space = cast<RankedTensorType>(getResult(0).getType());
+  for (Type type : getResultTypes())
+    if (type != space)
+      return emitOpError("results must all have the iteration type ")
+             << space << ", got " << type;
+  for (auto [i, arg, in] : llvm::enumerate(body.getArguments(), getInputs())) {
+    if (arg.getType() != in.getType())
+      return emitOpError("region argument ") << i << " has type " << arg.getType()
+                                             << " but input " << i << " has type "
+                                             << in.getType();
+    auto type = cast<RankedTensorType>(in.getType());
+    if (!type.getElementType().isF32() || !broadcastsTo(type.getShape(), space.getShape()))
+      return emitOpError("input ") << i << " of type " << type
+                                   << " does not broadcast to the iteration type " << space;
+  }
+  for (Operation &op : body.without_terminator()) {
+    if (!isFusible(&op))
+      return op.emitOpError("cannot be part of an ff.fused kernel group");
+    if (op.getResult(0).getType() != space)
+      return op.emitOpError("result type ")
+             << op.getResult(0).getType() << " differs from the group's iteration type "
+             << space;
+  }
+  auto yield = dyn_cast<YieldOp>(body.back());
+  if (!yield)
+    return emitOpError("region must end with ff.yield");
+  if (yield.getValues().getTypes() != getResultTypes())
+    return emitOpError("yields ") << yield.getValues().getTypes()
+                                  << " but the group's results are " << getResultTypes();
+  return success();
+}
+
+} // namespace ff
+} // namespace ffc

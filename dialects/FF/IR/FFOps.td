@@ -420,5 +420,6 @@ def FF_ConcatOp : FF_Op<"concat", [Pure, InferTypeOpAdaptor]> {
 }
 
 include "dialects/FF/IR/FFTrainingOps.td"
+include "dialects/FF/IR/FFKernelOps.td"
 
 #endif // FF_OPS_TD

@@ -56,10 +56,10 @@ def FF_BlockOp : FF_Op<"block", [IsolatedFromAbove, SingleBlock]> {
   }];
 }
 
-def FF_YieldOp : FF_Op<"yield", [Pure, Terminator, HasParent<"BlockOp">]> {
-  let summary = "the outputs of an `ff.block`";
+def FF_YieldOp : FF_Op<"yield", [Pure, Terminator, ParentOneOf<["BlockOp", "FusedOp"]>]> {
+  let summary = "the outputs of an `ff.block` or `ff.fused` region";
   let description = [{
-    Ends an `ff.block` region; its operands become the block's results.
+    Ends an `ff.block` or `ff.fused` region; its operands become the op's results.
 
     Example:
     ```mlir

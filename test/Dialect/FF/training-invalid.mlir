@@ -75,7 +75,7 @@ func.func @block_captures(%x: tensor<8x4xf32>, %y: tensor<8x4xf32>) {
 // -----
 
 func.func @yield_outside_block(%x: tensor<8x4xf32>) {
-  // expected-error@+1 {{expects parent op 'ff.block'}}
+  // expected-error@+1 {{expects parent op to be one of 'ff.block, ff.fused'}}
   ff.yield %x : tensor<8x4xf32>
 }
 

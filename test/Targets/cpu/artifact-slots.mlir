@@ -17,6 +17,7 @@
 // CHECK-NEXT:   param ln.scale: 12 sum=12
 // CHECK-NEXT:   param head.weight: 3x4 sum=0.24
 // CHECK-NEXT:   param head.bias: 3 sum=0
+// CHECK-NEXT: kernels: 2 for cpu
 // CHECK-NEXT: programs: 3
 
 // CHECK-LABEL: program train_step:

@@ -1,0 +1,46 @@
+//===- FFKernelOps.td - kernel groups formed by ff-fuse ------*- tablegen -*-===//
+//
+// The ops below the training program: `ff-fuse` groups the elementwise ops of
+// a scheduled program into `ff.fused` regions, and each target's codegen turns
+// every region into one native kernel.
+//
+//===----------------------------------------------------------------------===//
+
+def FF_FusedOp : FF_Op<"fused", [IsolatedFromAbove, SingleBlock,
+    RecursiveMemoryEffects]> {
+  let summary = "a group of elementwise ops compiled into one kernel";
+  let description = [{
+    A kernel group formed by `ff-fuse`: the region holds elementwise ff ops
+    (activations, their gradients, add/sub/mul/div with broadcasting) over one
+    iteration space, the shape of the first result. Every result has that
+    shape; every input has it too or broadcasts to it (NumPy rules). The region
+    is isolated from above: its arguments are the inputs, its `ff.yield`
+    operands the results. Values computed inside and not yielded never reach
+    memory: that is the point of the group.
+
+    `kernel` names the kernel the target generates for the group.
+
+    Example:
+    ```mlir
+    %r = ff.fused "k0" (%x, %b) : (tensor<8x16xf32>, tensor<16xf32>) -> tensor<8x16xf32> {
+    ^bb0(%a: tensor<8x16xf32>, %c: tensor<16xf32>):
+      %s = ff.add %a, %c : (tensor<8x16xf32>, tensor<16xf32>) -> tensor<8x16xf32>
+      %t = ff.relu %s : tensor<8x16xf32>
+      ff.yield %t : tensor<8x16xf32>
+    }
+    ```
+  }];
+  let arguments = (ins Variadic<AnyRankedTensor>:$inputs, StrAttr:$kernel);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $kernel `(` $inputs `)` attr-dict `:` functional-type($inputs, $results) $body
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::Block &getBodyBlock() { return getBody().front(); }
+    YieldOp getYield();
+    /// Whether `op` may sit inside an `ff.fused` region.
+    static bool isFusible(::mlir::Operation *op);
+  }];
+}

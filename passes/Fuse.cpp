@@ -1,0 +1,149 @@
+//===- Fuse.cpp - kernel groups of elementwise ops -------------------------===//
+//
+// Groups the elementwise ops of the scheduled step programs into `ff.fused`
+// regions, one kernel each. A group grows along producer-consumer edges: an
+// elementwise op joins the group of one of its producers when it iterates
+// over the same shape and every other value it reads is available where the
+// group starts (so the group can run at its first member's place). Values
+// that no op outside the group reads stay inside the kernel and never reach
+// memory. Ops that nothing can join still become one-op groups: every
+// elementwise op then runs as generated code.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SetVector.h"
+
+namespace ffc {
+#define GEN_PASS_DEF_FUSE
+#include "passes/Passes.h.inc"
+} // namespace ffc
+
+using namespace mlir;
+using namespace ffc;
+using namespace ffc::ff;
+
+namespace {
+
+struct Group {
+  SmallVector<Operation *> members; // in program order
+  Type space;                       // the iteration type
+  Operation *first() const { return members.front(); }
+};
+
+/// Whether `value` is available at `point` (same block): a region argument,
+/// a value from an enclosing region, or defined before `point`.
+bool availableAt(Value value, Operation *point) {
+  Operation *def = value.getDefiningOp();
+  if (!def)
+    return true;
+  if (def->getBlock() != point->getBlock())
+    return def->getBlock()->findAncestorOpInBlock(*point) == nullptr;
+  return def->isBeforeInBlock(point);
+}
+
+struct FusePass : ffc::impl::FuseBase<FusePass> {
+  unsigned nextKernel = 0;
+
+  void fuseBlock(Block &block) {
+    std::vector<std::unique_ptr<Group>> groups;
+    DenseMap<Operation *, Group *> groupOf;
+    for (Operation &op : block) {
+      if (!FusedOp::isFusible(&op))
+        continue;
+      Type space = op.getResult(0).getType();
+      Group *target = nullptr;
+      for (Value operand : op.getOperands()) {
+        Operation *def = operand.getDefiningOp();
+        auto it = def ? groupOf.find(def) : groupOf.end();
+        if (it == groupOf.end() || it->second->space != space)
+          continue;
+        Group *candidate = it->second;
+        bool legal = llvm::all_of(op.getOperands(), [&](Value v) {
+          Operation *d = v.getDefiningOp();
+          return (d && groupOf.lookup(d) == candidate) || availableAt(v, candidate->first());
+        });
+        if (legal) {
+          target = candidate;
+          break;
+        }
+      }
+      if (!target) {
+        groups.push_back(std::make_unique<Group>());
+        target = groups.back().get();
+        target->space = space;
+      }
+      target->members.push_back(&op);
+      groupOf[&op] = target;
+    }
+    for (auto &group : groups)
+      materialize(*group, groupOf);
+  }
+
+  void materialize(Group &group, DenseMap<Operation *, Group *> &groupOf) {
+    llvm::SetVector<Value> inputs;
+    SmallVector<Value> outputs;
+    auto inGroup = [&](Operation *op) {
+      auto it = groupOf.find(op);
+      return it != groupOf.end() && it->second == &group;
+    };
+    for (Operation *op : group.members) {
+      for (Value operand : op->getOperands())
+        if (!operand.getDefiningOp() || !inGroup(operand.getDefiningOp()))
+          inputs.insert(operand);
+      for (Value result : op->getResults())
+        if (llvm::any_of(result.getUsers(), [&](Operation *user) {
+              Operation *inBlock = group.first()->getBlock()->findAncestorOpInBlock(*user);
+              return !inBlock || !inGroup(inBlock);
+            }))
+          outputs.push_back(result);
+    }
+    if (outputs.empty())
+      return; // dead ops; the schedule removed them, nothing to run
+    OpBuilder builder(group.first());
+    SmallVector<Type> resultTypes;
+    for (Value v : outputs)
+      resultTypes.push_back(v.getType());
+    std::string name = "k" + std::to_string(nextKernel++);
+    auto fused = FusedOp::create(builder, group.first()->getLoc(), resultTypes,
+                                 inputs.getArrayRef(), builder.getStringAttr(name));
+    Block *body = builder.createBlock(&fused.getBody());
+    IRMapping mapping;
+    for (Value input : inputs)
+      mapping.map(input, body->addArgument(input.getType(), input.getLoc()));
+    builder.setInsertionPointToStart(body);
+    for (Operation *op : group.members)
+      builder.clone(*op, mapping);
+    SmallVector<Value> yielded;
+    for (Value v : outputs)
+      yielded.push_back(mapping.lookup(v));
+    YieldOp::create(builder, fused.getLoc(), yielded);
+    for (auto [output, result] : llvm::zip_equal(outputs, fused.getResults()))
+      output.replaceAllUsesWith(result);
+    for (Operation *op : llvm::reverse(group.members)) {
+      groupOf.erase(op);
+      op->erase();
+    }
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    for (const char *name : {"train_step", "eval_step", "predict"}) {
+      auto func = module.lookupSymbol<func::FuncOp>(name);
+      if (!func) {
+        module.emitError("ff-fuse: module has no step function '")
+            << name << "' (run ff-schedule first)";
+        return signalPassFailure();
+      }
+      SmallVector<Block *> blocks{&func.getBody().front()};
+      func.walk([&](BlockOp block) { blocks.push_back(&block.getBodyBlock()); });
+      for (Block *block : blocks)
+        fuseBlock(*block);
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,60 @@
+// RUN: ff-opt %s -split-input-file -verify-diagnostics
+
+func.func @not_elementwise(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %0 = ff.fused "k0"(%x) : (tensor<2x3xf32>) -> tensor<2x3xf32> {
+  ^bb0(%a: tensor<2x3xf32>):
+    // expected-error @+1 {{'ff.softmax' op cannot be part of an ff.fused kernel group}}
+    %s = ff.softmax %a {axis = 1 : i64} : tensor<2x3xf32>
+    ff.yield %s : tensor<2x3xf32>
+  }
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @results_differ(%x: tensor<2x3xf32>, %y: tensor<3xf32>) -> (tensor<2x3xf32>, tensor<3xf32>) {
+  // expected-error @+1 {{results must all have the iteration type 'tensor<2x3xf32>', got 'tensor<3xf32>'}}
+  %0:2 = ff.fused "k0"(%x, %y) : (tensor<2x3xf32>, tensor<3xf32>) -> (tensor<2x3xf32>, tensor<3xf32>) {
+  ^bb0(%a: tensor<2x3xf32>, %b: tensor<3xf32>):
+    %r = ff.relu %a : tensor<2x3xf32>
+    %s = ff.relu %b : tensor<3xf32>
+    ff.yield %r, %s : tensor<2x3xf32>, tensor<3xf32>
+  }
+  return %0#0, %0#1 : tensor<2x3xf32>, tensor<3xf32>
+}
+
+// -----
+
+func.func @no_broadcast(%x: tensor<2x3xf32>, %y: tensor<2xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{input 1 of type 'tensor<2xf32>' does not broadcast to the iteration type 'tensor<2x3xf32>'}}
+  %0 = ff.fused "k0"(%x, %y) : (tensor<2x3xf32>, tensor<2xf32>) -> tensor<2x3xf32> {
+  ^bb0(%a: tensor<2x3xf32>, %b: tensor<2xf32>):
+    %r = ff.relu %a : tensor<2x3xf32>
+    ff.yield %r : tensor<2x3xf32>
+  }
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @other_shape_inside(%x: tensor<2x3xf32>, %y: tensor<3xf32>) -> tensor<2x3xf32> {
+  %0 = ff.fused "k0"(%x, %y) : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32> {
+  ^bb0(%a: tensor<2x3xf32>, %b: tensor<3xf32>):
+    // expected-error @+1 {{'ff.relu' op result type 'tensor<3xf32>' differs from the group's iteration type 'tensor<2x3xf32>'}}
+    %s = ff.relu %b : tensor<3xf32>
+    %r = ff.add %a, %s : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+    ff.yield %r : tensor<2x3xf32>
+  }
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @yield_mismatch(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{yields}}
+  %0 = ff.fused "k0"(%x) : (tensor<2x3xf32>) -> tensor<2x3xf32> {
+  ^bb0(%a: tensor<2x3xf32>):
+    ff.yield
+  }
+  return %0 : tensor<2x3xf32>
+}

@@ -1,0 +1,71 @@
+// RUN: ff-opt %s -ff-fuse -split-input-file | FileCheck %s
+
+// A chain grows into one group; the value only the chain reads stays inside,
+// the value read after the group is yielded; a broadcast bias is an input.
+// CHECK-LABEL: func.func @train_step
+// CHECK: %[[G:.*]]:2 = ff.fused "k0"(%arg0, %[[B:.*]]) : (tensor<2x3xf32>, tensor<3xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>)
+// CHECK-NEXT: ^bb0(%[[X:.*]]: tensor<2x3xf32>, %[[C:.*]]: tensor<3xf32>):
+// CHECK-NEXT:   %[[S:.*]] = ff.add %[[X]], %[[C]]
+// CHECK-NEXT:   %[[R:.*]] = ff.relu %[[S]]
+// CHECK-NEXT:   %[[M:.*]] = ff.mul %[[R]], %[[X]]
+// CHECK-NEXT:   ff.yield %[[R]], %[[M]] : tensor<2x3xf32>, tensor<2x3xf32>
+// CHECK-NEXT: }
+// CHECK-NEXT: %[[SM:.*]] = ff.softmax %[[G]]#0
+// CHECK: return %[[G]]#1, %[[SM]]
+// CHECK-LABEL: func.func @eval_step
+// CHECK-NOT: ff.fused
+// CHECK-LABEL: func.func @predict
+module {
+  func.func @train_step(%x: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>) {
+    %b = ff.constant dense<1.0> : tensor<3xf32>
+    %s = ff.add %x, %b : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+    %r = ff.relu %s : tensor<2x3xf32>
+    %m = ff.mul %r, %x : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+    %sm = ff.softmax %r {axis = 1 : i64} : tensor<2x3xf32>
+    return %m, %sm : tensor<2x3xf32>, tensor<2x3xf32>
+  }
+  func.func @eval_step(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+    return %x : tensor<2x3xf32>
+  }
+  func.func @predict(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+    return %x : tensor<2x3xf32>
+  }
+}
+
+// -----
+
+// Groups form inside ff.block regions. An op reading a value computed after
+// its producer's group began (the softmax here) cannot join that group: it
+// starts its own. Ops over another shape start their own group too, and a
+// scalar (rank-0) op stays a library call.
+// CHECK-LABEL: func.func @train_step
+// CHECK: ff.block "block0"
+// CHECK: %[[A:.*]] = ff.fused "k0"(%{{.*}}) : (tensor<2x3xf32>) -> tensor<2x3xf32>
+// CHECK: ff.sigmoid
+// CHECK: %[[SM:.*]] = ff.softmax %[[A]]
+// CHECK: ff.fused "k1"(%[[A]], %[[SM]]) : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+// CHECK: ff.sub
+// CHECK: ff.fused "k2"(%{{.*}}) : (tensor<3xf32>) -> tensor<3xf32>
+// CHECK: ff.hardswish
+// CHECK: ff.add %{{.*}}, %{{.*}} : (tensor<f32>, tensor<f32>) -> tensor<f32>
+module {
+  func.func @train_step(%x: tensor<2x3xf32>, %v: tensor<3xf32>, %t: tensor<f32>) -> (tensor<2x3xf32>, tensor<3xf32>, tensor<f32>) {
+    %0:3 = ff.block "block0"(%x, %v, %t) : (tensor<2x3xf32>, tensor<3xf32>, tensor<f32>) -> (tensor<2x3xf32>, tensor<3xf32>, tensor<f32>) {
+    ^bb0(%in: tensor<2x3xf32>, %w: tensor<3xf32>, %s: tensor<f32>):
+      %a = ff.sigmoid %in : tensor<2x3xf32>
+      %sm = ff.softmax %a {axis = 1 : i64} : tensor<2x3xf32>
+      %d = ff.sub %a, %sm : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+      %h = ff.hardswish %w : tensor<3xf32>
+      %u = ff.add %s, %s : (tensor<f32>, tensor<f32>) -> tensor<f32>
+      ff.yield %d, %h, %u : tensor<2x3xf32>, tensor<3xf32>, tensor<f32>
+    }
+    return %0#0, %0#1, %0#2 : tensor<2x3xf32>, tensor<3xf32>, tensor<f32>
+  }
+  func.func @eval_step(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+    return %x : tensor<2x3xf32>
+  }
+  func.func @predict(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+    %r = ff.relu %x : tensor<2x3xf32>
+    return %r : tensor<2x3xf32>
+  }
+}
