@@ -11,8 +11,8 @@ PACKAGES=(
   # artifacts and the ONNX frontend
   flatbuffers-compiler libflatbuffers-dev
   libonnx-dev libprotobuf-dev protobuf-compiler zlib1g-dev python3-onnx
-  # runtime: BLAS for contractions
-  libopenblas-dev
+  # runtime: contractions (oneDNN for the convolutions, BLAS for the rest)
+  libopenblas-dev libdnnl-dev
   # runtime unit tests
   libgtest-dev
   # data for the main job

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/cpu/ForwardKernels.h"
+#include "runtime/cpu/DnnlConv.h"
 #include "runtime/cpu/Parallel.h"
 
 #include <cblas.h>
@@ -16,6 +17,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -392,6 +394,9 @@ void conv2d(const T *x, const Shape &xShape, const T *w, const Shape &wShape,
   const int64_t plane = OH * OW;
   if (N == 0 || O == 0 || plane == 0)
     return;
+  if constexpr (std::is_same_v<T, float>)
+    if (dnnl_conv::conv2d(x, xShape, w, wShape, bias, win, groups, y, yShape))
+      return;
   if (Cg == 1) {
     conv2dSingleInputChannel(x, N, C, H, W, w, O, KH, KW, bias, win, G, y, OH,
                              OW);

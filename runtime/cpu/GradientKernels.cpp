@@ -11,6 +11,7 @@
 
 #include "runtime/cpu/GradientKernels.h"
 #include "runtime/cpu/ForwardKernels.h"
+#include "runtime/cpu/DnnlConv.h"
 #include "runtime/cpu/Parallel.h"
 
 #include <cblas.h>
@@ -20,6 +21,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #ifdef _OPENMP
@@ -306,6 +308,10 @@ void conv2dGradInput(const T *dy, const Shape &dyShape, const T *w,
                      const Shape &wShape, const Window2D &win, int64_t groups,
                      T *dx, const Shape &dxShape) {
   ConvDims d = convDims(dxShape, wShape, dyShape, groups);
+  if constexpr (std::is_same_v<T, float>)
+    if (dnnl_conv::conv2dGradInput(dy, dyShape, w, wShape, win, groups, dx,
+                                   dxShape))
+      return;
   if (useDirectPath(d)) {
     depthwiseGradInput(dy, w, d, win, dx);
     return;
@@ -344,6 +350,10 @@ void conv2dGradWeight(const T *x, const Shape &xShape, const T *dy,
                       const Shape &dyShape, const Window2D &win, int64_t groups,
                       T *dw, const Shape &dwShape) {
   ConvDims d = convDims(xShape, dwShape, dyShape, groups);
+  if constexpr (std::is_same_v<T, float>)
+    if (dnnl_conv::conv2dGradWeight(x, xShape, dy, dyShape, win, groups, dw,
+                                    dwShape))
+      return;
   if (useDirectPath(d)) {
     depthwiseGradWeight(x, dy, d, win, dw);
     return;

@@ -370,6 +370,32 @@ void checkConv(const ConvCase &cc, unsigned seed) {
   auto loss = [&] { return dot(r, conv2dRef(x, cc.x, w, ws, win, cc.groups, ys)); };
   expectGradNear(dx, centralDiff(x, loss), "dx");
   expectGradNear(dw, centralDiff(w, loss), "dw");
+
+  // The float kernels (oneDNN's path when the runtime has it, see
+  // DnnlConv.h) against the double ones just checked.
+  std::vector<float> xf(x.begin(), x.end()), wf(w.begin(), w.end()),
+      rf(r.begin(), r.end());
+  auto dxf = poisoned<float>(x.size());
+  auto dwf = poisoned<float>(w.size());
+  for (int call = 0; call < 2; ++call) { // the second call reuses the cache
+    conv2dGradInput(rf.data(), ys, wf.data(), ws, win, cc.groups, dxf.data(), cc.x);
+    conv2dGradWeight(xf.data(), cc.x, rf.data(), ys, win, cc.groups, dwf.data(), ws);
+  }
+  auto check = [](const Vec &d, const std::vector<float> &f, const char *what) {
+    double maxAbs = 0;
+    for (double v : d)
+      maxAbs = std::max(maxAbs, std::abs(v));
+    for (size_t i = 0; i < d.size(); ++i)
+      ASSERT_LE(std::abs(d[i] - f[i]), 1e-4 * std::max(1.0, maxAbs))
+          << what << "[" << i << "] (float)";
+  };
+  check(dx, dxf, "dx");
+  check(dw, dwf, "dw");
+}
+
+TEST(ConvGrad, WideChannelsStrideDilationAsymmetric) {
+  // >= 16 channels on both sides: oneDNN's blocked layouts with reorders.
+  checkConv({{2, 16, 6, 5}, 16, 3, 3, 1, window(3, 3, 2, 1, 1, 0, 0, 1, 1, 2)}, 12);
 }
 
 TEST(ConvGrad, Plain3x3Padded) {
