@@ -546,6 +546,14 @@ Executor::Executor(const Artifact &artifact, uint64_t seed)
 
 Executor::~Executor() = default;
 
+std::array<uint64_t, 4> Executor::rngState() const {
+  return {impl->rng.s[0], impl->rng.s[1], impl->rng.s[2], impl->rng.s[3]};
+}
+
+void Executor::setRngState(const std::array<uint64_t, 4> &state) {
+  std::copy(state.begin(), state.end(), impl->rng.s);
+}
+
 bool Executor::run(const std::string &program, const std::vector<HostTensor> &inputs,
                    std::vector<HostTensor> &outputs, std::string &error) {
   if (impl->run(program, inputs, outputs))

@@ -13,6 +13,7 @@
 #include "runtime/Artifact.h"
 #include "runtime/cpu/Shape.h"
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -42,6 +43,10 @@ public:
   std::vector<std::vector<float>> &params() { return paramData; }
   /// The most live activation bytes seen so far in a run.
   int64_t peakActivationBytes() const { return peakBytes; }
+  /// The random generator's state (dropout masks, label shifts), so that a
+  /// checkpoint can restore it and a resumed run draws the same numbers.
+  std::array<uint64_t, 4> rngState() const;
+  void setRngState(const std::array<uint64_t, 4> &state);
 
 private:
   struct Impl;

@@ -284,7 +284,7 @@ Batcher::~Batcher() {
 
 int64_t Batcher::batchesPerEpoch() const { return impl->batches(); }
 
-void Batcher::startEpoch(int64_t epoch) {
+void Batcher::startEpoch(int64_t epoch, int64_t firstBatch) {
   if (impl->pending.valid())
     impl->pending.wait();
   impl->order.resize(impl->data.count());
@@ -293,7 +293,7 @@ void Batcher::startEpoch(int64_t epoch) {
     std::mt19937_64 rng(impl->seed * 1000003ULL + uint64_t(epoch));
     std::shuffle(impl->order.begin(), impl->order.end(), rng);
   }
-  impl->cursor = 0;
+  impl->cursor = std::max<int64_t>(0, firstBatch);
   impl->prefetch();
 }
 

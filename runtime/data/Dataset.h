@@ -59,8 +59,10 @@ public:
   Batcher &operator=(const Batcher &) = delete;
 
   int64_t batchesPerEpoch() const;
-  /// Starts an epoch (reshuffles with the seed and epoch number).
-  void startEpoch(int64_t epoch);
+  /// Starts an epoch (reshuffles with the seed and epoch number). The order
+  /// depends only on (seed, epoch), so a resumed run that starts at batch
+  /// `firstBatch` sees exactly the batches an uninterrupted run would.
+  void startEpoch(int64_t epoch, int64_t firstBatch = 0);
   /// Fills the next batch; false at the end of the epoch. `valid` is the
   /// number of real samples in it.
   bool next(std::vector<float> &images, std::vector<int32_t> &labels,

@@ -2,14 +2,18 @@
 //
 // ff-run train ART.ffx --data=SPEC [options]   trains, evaluating every epoch
 // ff-run eval  ART.ffx --data=SPEC              test accuracy of both votes
+// ff-run predict ART.ffx --data=SPEC | --input=FILE   per-image predictions
+// ff-run export ART.ffx -o MODEL.onnx          the predict program as ONNX
 // ff-run info  ART.ffx                          what the artifact holds
 //
-// No LLVM or MLIR: this links only the runtime.
+// No LLVM or MLIR: this links only the runtime (and, for export, the ONNX
+// library and protobuf).
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/Artifact.h"
 #include "runtime/Executor.h"
 #include "runtime/data/Dataset.h"
+#include "runtime/export/OnnxExport.h"
 
 #include <cblas.h>
 #ifdef _OPENMP
@@ -17,6 +21,7 @@
 #endif
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -37,21 +42,35 @@ namespace {
 const char *kUsage = R"(usage:
   ff-run train ART.ffx --data=SPEC [--epochs=N] [--lr=X] [--schedule=constant|step|cosine]
                        [--seed=N] [--subset=N] [--test-subset=N] [--ckpt=DIR] [--resume]
+                       [--ckpt-every=STEPS] [--stop-after-steps=K]
                        [--metrics=FILE] [--threads=N] [--quiet]
   ff-run eval  ART.ffx --data=SPEC [--subset=N] [--threads=N]
   ff-run predict ART.ffx --data=SPEC [--split=test|train] [--subset=N] [--output=FILE]
+  ff-run predict ART.ffx --input=FILE [--subset=N] [--output=FILE]
+  ff-run export ART.ffx -o MODEL.onnx [--program=predict]
   ff-run info  ART.ffx
 
 SPEC: fashion-mnist (Debian's dataset-fashion-mnist), fashion-mnist:DIR, mnist:DIR,
       cifar10:DIR, cifar100:DIR (standard IDX / CIFAR binary files)
 predict: one line per image, "INDEX PREDICTED LABEL" (the configured vote), to
-       --output=FILE (written atomically) or stdout; then the accuracy on stderr
+       --output=FILE (written atomically) or stdout; then the accuracy on stderr.
+       --input=FILE reads raw samples instead of a dataset: little-endian float32,
+       C*H*W values per sample (NCHW, the artifact's input shape), already normalised
+       as the model was trained ((pixel/255 - mean)/std per channel; Fashion-MNIST:
+       mean 0.2860, std 0.3530); LABEL is then -1 and no accuracy is printed
+export: the artifact's weights and its predict program (blocks, aux heads, vote) as
+       an ONNX model (opset 17, batch dimension "N" where the program allows),
+       checked with the ONNX checker and written atomically; -o and --output agree
 train: --epochs (default 3), --lr (default 1e-3), --schedule (default constant; step
        divides by 10 at 50% and 75% of the epochs; cosine decays to 0), --seed (default 0),
        --subset=N (first N training images), --test-subset=N (first N test images),
-       --ckpt=DIR (DIR/last.ffx and DIR/state.txt
-       after every epoch, written atomically), --resume (continue from DIR),
-       --metrics=FILE (one JSON object per epoch), --threads (default 2), --quiet
+       --ckpt=DIR (DIR/last.ffx and DIR/state.txt after every epoch, written
+       atomically), --ckpt-every=STEPS (also every STEPS training steps, mid-epoch),
+       --resume (continue from DIR exactly where its checkpoint was written: params,
+       optimizer state, data order, dropout RNG, LR position, epoch metrics so far),
+       --stop-after-steps=K (testing: quit without a final checkpoint once K steps of
+       the whole run are done, as if killed), --metrics=FILE (one JSON object per
+       epoch), --threads (default 2), --quiet
 )";
 
 int fail(const std::string &message) {
@@ -74,10 +93,19 @@ bool parseArgs(int argc, char **argv, Args &args, std::string &error) {
       {"data", true},    {"epochs", true},  {"lr", true},      {"schedule", true},
       {"seed", true},    {"subset", true},  {"ckpt", true},    {"resume", false},
       {"metrics", true}, {"threads", true}, {"quiet", false}, {"test-subset", true},
-      {"output", true}, {"split", true}};
+      {"output", true}, {"split", true}, {"ckpt-every", true},
+      {"stop-after-steps", true}, {"input", true}, {"program", true}};
   std::vector<std::string> positional;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
+    if (a == "-o") {
+      if (i + 1 >= argc) {
+        error = "option '-o' needs a value";
+        return false;
+      }
+      args.options["output"] = argv[++i];
+      continue;
+    }
     if (a.rfind("--", 0) != 0) {
       positional.push_back(a);
       continue;
@@ -132,9 +160,6 @@ int64_t peakRssMiB() {
   return usage.ru_maxrss / 1024;
 }
 
-std::string stateText(int64_t epochsDone) {
-  return "epochs_done " + std::to_string(epochsDone) + "\n";
-}
 
 struct ModelInfo {
   int64_t batch = 0, classes = 0, c = 0, h = 0, w = 0;
@@ -209,10 +234,230 @@ std::string formatList(const std::vector<double> &v, int precision) {
   return os.str();
 }
 
+bool readFile(const std::string &path, std::string &out, std::string &error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = "cannot open '" + path + "'";
+    return false;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+uint64_t fnv1a(const std::string &bytes) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+/// A checkpoint is DIR/last.ffx (parameters and optimizer state) plus
+/// DIR/state.txt: where training stands and what an exact continuation needs
+/// besides the parameters. Doubles are written as hex floats, so they come
+/// back bit for bit; `params_fnv1a` ties the state to its last.ffx (the two
+/// files are each written atomically, one after the other: a run stopped
+/// between the two leaves a mismatch that --resume reports).
+struct TrainState {
+  int64_t epochsDone = 0;  // complete epochs
+  int64_t step = 0;        // steps done in the next epoch (0: at an epoch boundary)
+  int64_t seed = 0, stepsPerEpoch = 0, batch = 0;
+  double lr = 0;
+  std::string schedule;
+  std::array<uint64_t, 4> rng{};
+  std::vector<double> lossSum, correct; // per block, this epoch so far
+  int64_t seen = 0;                     // images of this epoch so far
+  uint64_t paramsHash = 0;
+};
+
+constexpr const char *kStateMagic = "ff-run-state";
+constexpr int kStateVersion = 1;
+
+std::string hexDouble(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%a", v);
+  return buf;
+}
+
+std::string formatState(const TrainState &st) {
+  std::ostringstream os;
+  os << kStateMagic << " " << kStateVersion << "\n"
+     << "epochs_done " << st.epochsDone << "\n"
+     << "step " << st.step << "\n"
+     << "seed " << st.seed << "\n"
+     << "steps_per_epoch " << st.stepsPerEpoch << "\n"
+     << "batch " << st.batch << "\n"
+     << "lr " << hexDouble(st.lr) << "\n"
+     << "schedule " << st.schedule << "\n"
+     << "rng";
+  for (uint64_t w : st.rng) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, " %016llx", (unsigned long long)w);
+    os << buf;
+  }
+  os << "\nloss_sum";
+  for (double v : st.lossSum)
+    os << " " << hexDouble(v);
+  os << "\ncorrect";
+  for (double v : st.correct)
+    os << " " << hexDouble(v);
+  char hash[32];
+  std::snprintf(hash, sizeof hash, "%016llx", (unsigned long long)st.paramsHash);
+  os << "\nseen " << st.seen << "\nparams_fnv1a " << hash << "\n";
+  return os.str();
+}
+
+/// Parses state.txt strictly: every key once, every value well-formed.
+bool parseState(const std::string &text, TrainState &st, std::string &error) {
+  std::istringstream in(text);
+  std::string line;
+  std::map<std::string, std::vector<std::string>> fields;
+  int lineNo = 0;
+  while (std::getline(in, line)) {
+    ++lineNo;
+    std::istringstream ls(line);
+    std::string key, tok;
+    if (!(ls >> key))
+      continue;
+    std::vector<std::string> values;
+    while (ls >> tok)
+      values.push_back(tok);
+    if (lineNo == 1) {
+      if (key != kStateMagic || values.size() != 1) {
+        error = "not an ff-run state file (first line '" + line + "')";
+        return false;
+      }
+      if (values[0] != std::to_string(kStateVersion)) {
+        error = "state format version " + values[0] + ", this ff-run reads version " +
+                std::to_string(kStateVersion);
+        return false;
+      }
+      continue;
+    }
+    if (fields.count(key)) {
+      error = "line " + std::to_string(lineNo) + ": '" + key + "' appears twice";
+      return false;
+    }
+    fields[key] = values;
+  }
+  if (lineNo == 0) {
+    error = "the file is empty";
+    return false;
+  }
+  auto get = [&](const char *key, size_t n, std::vector<std::string> &v) {
+    auto it = fields.find(key);
+    if (it == fields.end()) {
+      error = "'" + std::string(key) + "' is missing";
+      return false;
+    }
+    if (n != size_t(-1) && it->second.size() != n) {
+      error = "'" + std::string(key) + "' has " + std::to_string(it->second.size()) +
+              " values, expected " + std::to_string(n);
+      return false;
+    }
+    v = it->second;
+    return true;
+  };
+  auto integer = [&](const char *key, int64_t &out) {
+    std::vector<std::string> v;
+    if (!get(key, 1, v))
+      return false;
+    if (!parseInt(v[0], out) || out < 0) {
+      error = "'" + std::string(key) + "' is not a non-negative integer: '" + v[0] + "'";
+      return false;
+    }
+    return true;
+  };
+  auto reals = [&](const char *key, std::vector<double> &out) {
+    std::vector<std::string> v;
+    if (!get(key, size_t(-1), v))
+      return false;
+    out.clear();
+    for (const auto &t : v) {
+      double d;
+      if (!parseDouble(t, d)) {
+        error = "'" + std::string(key) + "' holds a bad number '" + t + "'";
+        return false;
+      }
+      out.push_back(d);
+    }
+    return true;
+  };
+  auto hex = [&](const std::string &t, uint64_t &out) {
+    char *end = nullptr;
+    out = std::strtoull(t.c_str(), &end, 16);
+    return t.size() == 16 && end && *end == '\0';
+  };
+  std::vector<std::string> v;
+  std::vector<double> lr;
+  if (!integer("epochs_done", st.epochsDone) || !integer("step", st.step) ||
+      !integer("seed", st.seed) || !integer("steps_per_epoch", st.stepsPerEpoch) ||
+      !integer("batch", st.batch) || !integer("seen", st.seen) || !reals("lr", lr) ||
+      !reals("loss_sum", st.lossSum) || !reals("correct", st.correct))
+    return false;
+  if (lr.size() != 1) {
+    error = "'lr' needs one value";
+    return false;
+  }
+  st.lr = lr[0];
+  if (!get("schedule", 1, v))
+    return false;
+  st.schedule = v[0];
+  if (!get("rng", 4, v))
+    return false;
+  for (int i = 0; i < 4; ++i)
+    if (!hex(v[i], st.rng[i])) {
+      error = "'rng' holds a bad word '" + v[i] + "'";
+      return false;
+    }
+  if (!get("params_fnv1a", 1, v))
+    return false;
+  if (!hex(v[0], st.paramsHash)) {
+    error = "'params_fnv1a' is not a 64-bit hex hash: '" + v[0] + "'";
+    return false;
+  }
+  if (st.stepsPerEpoch < 1 || st.step >= st.stepsPerEpoch) {
+    error = "step " + std::to_string(st.step) + " is outside an epoch of " +
+            std::to_string(st.stepsPerEpoch) + " steps";
+    return false;
+  }
+  if (st.lossSum.size() != st.correct.size()) {
+    error = "'loss_sum' and 'correct' have different block counts";
+    return false;
+  }
+  if (fields.size() != 12) {
+    for (const auto &f : fields)
+      if (f.first != "epochs_done" && f.first != "step" && f.first != "seed" &&
+          f.first != "steps_per_epoch" && f.first != "batch" && f.first != "lr" &&
+          f.first != "schedule" && f.first != "rng" && f.first != "loss_sum" &&
+          f.first != "correct" && f.first != "seen" && f.first != "params_fnv1a") {
+        error = "unknown key '" + f.first + "'";
+        return false;
+      }
+  }
+  return true;
+}
+
+/// Writes DIR/last.ffx, then DIR/state.txt naming its hash; each atomically.
+bool writeCheckpoint(const std::string &dir, const Artifact &art, Executor &exec,
+                     TrainState st, std::string &error) {
+  std::string path = dir + "/last.ffx", bytes;
+  if (!saveArtifactWithParams(art, exec.params(), path, error) ||
+      !readFile(path, bytes, error))
+    return false;
+  st.paramsHash = fnv1a(bytes);
+  st.rng = exec.rngState();
+  std::string text = formatState(st);
+  return writeFileAtomically(dir + "/state.txt", text.data(), text.size(), error);
+}
+
 int train(const Args &args, const Artifact &art) {
   ModelInfo info = modelInfo(art);
   std::string error;
-  int64_t epochs = 3, seed = 0, subset = 0;
+  int64_t epochs = 3, seed = 0, subset = 0, ckptEvery = 0, stopAfter = 0;
   double lr = 1e-3;
   if (args.has("epochs") && (!parseInt(args.get("epochs"), epochs) || epochs < 1))
     return fail("--epochs must be a positive integer, got '" + args.get("epochs") + "'");
@@ -222,6 +467,13 @@ int train(const Args &args, const Artifact &art) {
     return fail("--subset must be a positive integer, got '" + args.get("subset") + "'");
   if (args.has("lr") && (!parseDouble(args.get("lr"), lr) || lr <= 0))
     return fail("--lr must be a positive number, got '" + args.get("lr") + "'");
+  if (args.has("ckpt-every") && (!parseInt(args.get("ckpt-every"), ckptEvery) || ckptEvery < 1))
+    return fail("--ckpt-every must be a positive number of steps, got '" +
+                args.get("ckpt-every") + "'");
+  if (args.has("stop-after-steps") &&
+      (!parseInt(args.get("stop-after-steps"), stopAfter) || stopAfter < 1))
+    return fail("--stop-after-steps must be a positive integer, got '" +
+                args.get("stop-after-steps") + "'");
   std::string schedule = args.get("schedule", "constant");
   if (schedule != "constant" && schedule != "step" && schedule != "cosine")
     return fail("--schedule must be constant, step or cosine, got '" + schedule + "'");
@@ -230,6 +482,8 @@ int train(const Args &args, const Artifact &art) {
   std::string ckpt = args.get("ckpt");
   if (args.has("resume") && ckpt.empty())
     return fail("--resume needs --ckpt=DIR");
+  if (ckptEvery && ckpt.empty())
+    return fail("--ckpt-every needs --ckpt=DIR");
 
   Dataset trainSet, testSet;
   if (!loadDataset(args.get("data"), true, trainSet, error) ||
@@ -248,26 +502,52 @@ int train(const Args &args, const Artifact &art) {
     return fail("the training set has " + std::to_string(trainSet.count()) +
                 " images, fewer than one batch of " + std::to_string(info.batch));
 
+  size_t numBlocks = info.blocks.size();
+  Batcher batcher(trainSet, info.batch, /*shuffle=*/true, /*dropLast=*/true, uint64_t(seed));
+  int64_t steps = batcher.batchesPerEpoch();
   Executor exec(art, uint64_t(seed));
-  int64_t firstEpoch = 0;
+  TrainState resumed;
+  resumed.lossSum.assign(numBlocks, 0.0);
+  resumed.correct.assign(numBlocks, 0.0);
   if (!ckpt.empty()) {
     mkdir(ckpt.c_str(), 0755);
     struct stat st;
     if (stat(ckpt.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
       return fail("cannot create the checkpoint directory '" + ckpt + "'");
+    if (access(ckpt.c_str(), W_OK) != 0)
+      return fail("the checkpoint directory '" + ckpt + "' is not writable");
   }
   if (args.has("resume")) {
-    std::ifstream state(ckpt + "/state.txt");
-    if (!state)
+    std::string statePath = ckpt + "/state.txt", text;
+    if (!readFile(statePath, text, error))
       return fail("--resume: no checkpoint in '" + ckpt + "' (state.txt is missing)");
-    std::string key;
-    int64_t done = -1;
-    state >> key >> done;
-    if (key != "epochs_done" || done < 1)
-      return fail("--resume: '" + ckpt + "/state.txt' is corrupt");
-    auto saved = Artifact::load(ckpt + "/last.ffx", error);
+    if (!parseState(text, resumed, error))
+      return fail("--resume: '" + statePath + "' is corrupt: " + error);
+    if (resumed.lossSum.size() != numBlocks)
+      return fail("--resume: '" + statePath + "' holds metrics of " +
+                  std::to_string(resumed.lossSum.size()) + " blocks; the artifact has " +
+                  std::to_string(numBlocks));
+    if (resumed.seed != seed)
+      return fail("--resume: the checkpoint was written with --seed=" +
+                  std::to_string(resumed.seed) + "; resume with the same seed");
+    if (resumed.stepsPerEpoch != steps || resumed.batch != info.batch)
+      return fail("--resume: the checkpoint has " + std::to_string(resumed.stepsPerEpoch) +
+                  " steps of " + std::to_string(resumed.batch) + " per epoch, this run " +
+                  std::to_string(steps) + " of " + std::to_string(info.batch) +
+                  "; resume with the same data, --subset and artifact");
+    if (resumed.lr != lr || resumed.schedule != schedule)
+      std::cerr << "ff-run: warning: the checkpoint was trained with --lr=" << resumed.lr
+                << " --schedule=" << resumed.schedule
+                << "; continuing with this run's --lr and --schedule\n";
+    std::string ffxPath = ckpt + "/last.ffx", bytes;
+    if (!readFile(ffxPath, bytes, error))
+      return fail("--resume: " + error);
+    if (fnv1a(bytes) != resumed.paramsHash)
+      return fail("--resume: '" + ffxPath + "' does not match '" + statePath +
+                  "' (a run stopped while writing its checkpoint?)");
+    auto saved = Artifact::fromBytes(bytes.data(), bytes.size(), error);
     if (!saved)
-      return fail("--resume: '" + ckpt + "/last.ffx': " + error);
+      return fail("--resume: '" + ffxPath + "': " + error);
     auto *params = saved->model()->params();
     if (params->size() != exec.params().size())
       return fail("--resume: the checkpoint holds a different model");
@@ -276,23 +556,38 @@ int train(const Args &args, const Artifact &art) {
         return fail("--resume: the checkpoint holds a different model");
       exec.params()[i].assign(params->Get(i)->data()->begin(), params->Get(i)->data()->end());
     }
-    firstEpoch = done;
-    std::cout << "resuming after epoch " << done << " from " << ckpt << "\n";
-    if (firstEpoch >= epochs) {
-      std::cout << "nothing to do: " << done << " of " << epochs << " epochs are done\n";
+    exec.setRngState(resumed.rng);
+    if (resumed.step)
+      std::cout << "resuming at epoch " << resumed.epochsDone + 1 << ", step "
+                << resumed.step << " from " << ckpt << "\n";
+    else
+      std::cout << "resuming after epoch " << resumed.epochsDone << " from " << ckpt << "\n";
+    if (resumed.epochsDone >= epochs) {
+      std::cout << "nothing to do: " << resumed.epochsDone << " of " << epochs
+                << " epochs are done\n";
       return 0;
     }
   }
+  int64_t firstEpoch = resumed.epochsDone;
   std::ofstream metrics;
   if (args.has("metrics")) {
-    metrics.open(args.get("metrics"), firstEpoch ? std::ios::app : std::ios::trunc);
+    std::string path = args.get("metrics");
+    if (args.has("resume")) {
+      // Keep the lines of the epochs the checkpoint has done: a run killed
+      // after a later epoch's line must not leave it twice.
+      std::ifstream old(path);
+      std::string line, kept;
+      for (int64_t n = 0; n < firstEpoch && std::getline(old, line); ++n)
+        kept += line + "\n";
+      old.close();
+      if (!writeFileAtomically(path, kept.data(), kept.size(), error))
+        return fail("cannot write --metrics file: " + error);
+    }
+    metrics.open(path, args.has("resume") ? std::ios::app : std::ios::trunc);
     if (!metrics)
-      return fail("cannot write --metrics file '" + args.get("metrics") + "'");
+      return fail("cannot write --metrics file '" + path + "'");
   }
 
-  size_t numBlocks = info.blocks.size();
-  Batcher batcher(trainSet, info.batch, /*shuffle=*/true, /*dropLast=*/true, uint64_t(seed));
-  int64_t steps = batcher.batchesPerEpoch();
   bool tty = isatty(STDERR_FILENO) && !args.has("quiet");
   std::cout << "training " << args.artifact << " on " << trainSet.name << " ("
             << trainSet.count() << " images, " << steps << " steps of " << info.batch
@@ -303,10 +598,24 @@ int train(const Args &args, const Artifact &art) {
   inputs[1].shape = {info.batch};
   inputs[2].shape = {};
   inputs[2].f32 = {0.0f};
+  TrainState state;
+  state.seed = seed;
+  state.stepsPerEpoch = steps;
+  state.batch = info.batch;
+  state.lr = lr;
+  state.schedule = schedule;
   for (int64_t epoch = firstEpoch; epoch < epochs; ++epoch) {
-    batcher.startEpoch(epoch);
+    bool partial = epoch == firstEpoch && resumed.step > 0;
+    int64_t step = partial ? resumed.step : 0;
+    batcher.startEpoch(epoch, step);
     std::vector<double> lossSum(numBlocks, 0.0), correct(numBlocks, 0.0);
-    int64_t valid = 0, step = 0, seen = 0;
+    int64_t valid = 0, seen = 0;
+    if (partial) {
+      lossSum = resumed.lossSum;
+      correct = resumed.correct;
+      seen = resumed.seen;
+    }
+    int64_t seenAtStart = seen;
     auto start = std::chrono::steady_clock::now();
     while (batcher.next(inputs[0].f32, inputs[1].i32, valid)) {
       inputs[2].f32[0] = float(learningRate(schedule, lr, epoch * steps + step,
@@ -325,6 +634,7 @@ int train(const Args &args, const Artifact &art) {
       }
       ++step;
       seen += valid;
+      int64_t globalStep = epoch * steps + step;
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       bool report = tty || step == steps || step % std::max<int64_t>(1, steps / 10) == 0;
       if (report && !args.has("quiet")) {
@@ -334,14 +644,33 @@ int train(const Args &args, const Artifact &art) {
         line << "epoch " << epoch + 1 << "/" << epochs << " step " << step << "/" << steps
              << "  loss " << lossSum.back() / step << "  acc ";
         line.precision(1);
-        line << 100.0 * correct.back() / seen << "%  " << int64_t(seen / std::max(secs, 1e-9))
-             << " img/s";
+        line << 100.0 * correct.back() / seen << "%  "
+             << int64_t((seen - seenAtStart) / std::max(secs, 1e-9)) << " img/s";
         if (tty) {
           int width = 24, filled = int(width * step / steps);
           std::cerr << "\r[" << std::string(filled, '=') << std::string(width - filled, ' ')
                     << "] " << line.str() << "   " << std::flush;
         } else {
           std::cerr << line.str() << "\n";
+        }
+      }
+      if (step < steps) {
+        // Mid-epoch: a checkpoint every --ckpt-every steps (the epoch's last
+        // step is checkpointed after its evaluation, below).
+        if (ckptEvery && globalStep % ckptEvery == 0) {
+          state.epochsDone = epoch;
+          state.step = step;
+          state.lossSum = lossSum;
+          state.correct = correct;
+          state.seen = seen;
+          if (!writeCheckpoint(ckpt, art, exec, state, error))
+            return fail("checkpoint: " + error);
+        }
+        if (stopAfter && globalStep >= stopAfter) {
+          if (tty)
+            std::cerr << "\n";
+          std::cout << "stopped after step " << globalStep << " (--stop-after-steps)\n";
+          return 0;
         }
       }
     }
@@ -356,7 +685,7 @@ int train(const Args &args, const Artifact &art) {
       meanLoss[b] = lossSum[b] / steps;
       trainAcc[b] = 100.0 * correct[b] / seen;
     }
-    double imagesPerSec = seen / secs;
+    double imagesPerSec = (seen - seenAtStart) / secs;
     std::printf("epoch %lld/%lld: train loss [%s] train acc [%s]%% | test acc: all blocks %.2f%%, "
                 "last block %.2f%% | %.0f img/s, %.1f s, peak RSS %lld MiB\n",
                 (long long)epoch + 1, (long long)epochs, formatList(meanLoss, 3).c_str(),
@@ -377,10 +706,17 @@ int train(const Args &args, const Artifact &art) {
       metrics.flush();
     }
     if (!ckpt.empty()) {
-      if (!saveArtifactWithParams(art, exec.params(), ckpt + "/last.ffx", error) ||
-          !writeFileAtomically(ckpt + "/state.txt", stateText(epoch + 1).data(),
-                               stateText(epoch + 1).size(), error))
+      state.epochsDone = epoch + 1;
+      state.step = 0;
+      state.lossSum.assign(numBlocks, 0.0);
+      state.correct.assign(numBlocks, 0.0);
+      state.seen = 0;
+      if (!writeCheckpoint(ckpt, art, exec, state, error))
         return fail("checkpoint: " + error);
+    }
+    if (stopAfter && (epoch + 1) * steps >= stopAfter && epoch + 1 < epochs) {
+      std::cout << "stopped after step " << (epoch + 1) * steps << " (--stop-after-steps)\n";
+      return 0;
     }
   }
   return 0;
@@ -410,32 +746,93 @@ int evalCommand(const Args &args, const Artifact &art) {
   return 0;
 }
 
+/// Raw samples for `predict --input`: little-endian float32, C*H*W per sample.
+bool loadRawSamples(const std::string &path, const ModelInfo &info, std::vector<float> &out,
+                    int64_t &count, std::string &error) {
+  std::string bytes;
+  if (!readFile(path, bytes, error)) {
+    error = "--input: " + error;
+    return false;
+  }
+  int64_t sampleBytes = 4 * info.c * info.h * info.w;
+  if (bytes.empty() || int64_t(bytes.size()) % sampleBytes != 0) {
+    error = "--input: '" + path + "' has " + std::to_string(bytes.size()) +
+            " bytes, not a positive multiple of one " + std::to_string(info.c) + "x" +
+            std::to_string(info.h) + "x" + std::to_string(info.w) +
+            " float32 sample (" + std::to_string(sampleBytes) + " bytes)";
+    return false;
+  }
+  count = int64_t(bytes.size()) / sampleBytes;
+  out.resize(bytes.size() / 4);
+  for (size_t i = 0; i < out.size(); ++i) {
+    const unsigned char *p = reinterpret_cast<const unsigned char *>(bytes.data()) + 4 * i;
+    uint32_t word = uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 |
+                    uint32_t(p[3]) << 24; // little-endian on any host
+    std::memcpy(&out[i], &word, 4);
+  }
+  return true;
+}
+
 int predictCommand(const Args &args, const Artifact &art) {
   ModelInfo info = modelInfo(art);
   std::string error;
-  if (!args.has("data"))
-    return fail("predict needs --data=SPEC");
+  bool raw = args.has("input");
+  if (raw && args.has("data"))
+    return fail("predict takes --data=SPEC or --input=FILE, not both");
+  if (!raw && !args.has("data"))
+    return fail("predict needs --data=SPEC or --input=FILE");
   std::string split = args.get("split", "test");
   if (split != "test" && split != "train")
     return fail("--split must be test or train, got '" + split + "'");
-  Dataset data;
-  if (!loadDataset(args.get("data"), split == "train", data, error))
-    return fail(error);
+  if (raw && args.has("split"))
+    return fail("--split applies to --data, not to --input");
   int64_t subset = 0;
   if (args.has("subset") && (!parseInt(args.get("subset"), subset) || subset < 1))
     return fail("--subset must be a positive integer");
-  takeSubset(data, subset);
-  if (!checkData(info, data, error))
-    return fail(error);
+  Dataset data;
+  std::vector<float> samples;
+  int64_t total = 0;
+  if (raw) {
+    if (!loadRawSamples(args.get("input"), info, samples, total, error))
+      return fail(error);
+    if (subset > 0 && subset < total)
+      total = subset;
+  } else {
+    if (!loadDataset(args.get("data"), split == "train", data, error))
+      return fail(error);
+    takeSubset(data, subset);
+    if (!checkData(info, data, error))
+      return fail(error);
+    total = data.count();
+  }
   Executor exec(art, 0);
-  Batcher batcher(data, info.batch, /*shuffle=*/false, /*dropLast=*/false, 0);
-  batcher.startEpoch(0);
+  std::unique_ptr<Batcher> batcher;
+  if (!raw) {
+    batcher = std::make_unique<Batcher>(data, info.batch, /*shuffle=*/false,
+                                        /*dropLast=*/false, 0);
+    batcher->startEpoch(0);
+  }
+  int64_t sample = info.c * info.h * info.w;
   std::vector<HostTensor> inputs(1), outputs;
   inputs[0].shape = {info.batch, info.c, info.h, info.w};
   std::vector<int32_t> labels;
   int64_t valid = 0, index = 0, correct = 0;
   std::ostringstream lines;
-  while (batcher.next(inputs[0].f32, labels, valid)) {
+  // The next batch: from the dataset's batcher, or the raw samples padded
+  // with zeros (labels -1: unknown).
+  auto nextBatch = [&]() -> bool {
+    if (!raw)
+      return batcher->next(inputs[0].f32, labels, valid);
+    if (index >= total)
+      return false;
+    valid = std::min(info.batch, total - index);
+    inputs[0].f32.assign(info.batch * sample, 0.0f);
+    std::copy(samples.begin() + index * sample, samples.begin() + (index + valid) * sample,
+              inputs[0].f32.begin());
+    labels.assign(info.batch, -1);
+    return true;
+  };
+  while (nextBatch()) {
     if (!exec.run("predict", inputs, outputs, error))
       return fail(error);
     const std::vector<float> &votes = outputs[0].f32;
@@ -453,8 +850,27 @@ int predictCommand(const Args &args, const Artifact &art) {
   } else {
     std::cout << text;
   }
-  std::fprintf(stderr, "%lld predictions, accuracy %.2f%%\n", (long long)index,
-               index ? 100.0 * correct / index : 0.0);
+  if (raw)
+    std::fprintf(stderr, "%lld predictions\n", (long long)index);
+  else
+    std::fprintf(stderr, "%lld predictions, accuracy %.2f%%\n", (long long)index,
+                 index ? 100.0 * correct / index : 0.0);
+  return 0;
+}
+
+int exportCommand(const Args &args, const Artifact &art) {
+  if (!args.has("output"))
+    return fail("export needs -o MODEL.onnx");
+  OnnxExportOptions options;
+  options.program = args.get("program", "predict");
+  std::string error;
+  bool symbolic = false;
+  if (!exportOnnxFile(art, options, args.get("output"), symbolic, error))
+    return fail("export of '" + args.artifact + "': " + error);
+  std::printf("wrote %s: program '%s' of %s as ONNX (opset 17, batch %s)\n",
+              args.get("output").c_str(), options.program.c_str(), args.artifact.c_str(),
+              symbolic ? "symbolic 'N'"
+                       : ("fixed at " + std::to_string(art.metadata()->batch())).c_str());
   return 0;
 }
 
@@ -503,9 +919,9 @@ int main(int argc, char **argv) {
   if (!parseArgs(argc, argv, args, error))
     return fail(error);
   if (args.command != "train" && args.command != "eval" && args.command != "info" &&
-      args.command != "predict")
+      args.command != "predict" && args.command != "export")
     return fail("unknown command '" + args.command +
-                "'; commands: train, eval, predict, info");
+                "'; commands: train, eval, predict, export, info");
   int64_t threads = 2;
   if (args.has("threads") && (!parseInt(args.get("threads"), threads) || threads < 1))
     return fail("--threads must be a positive integer");
@@ -526,5 +942,7 @@ int main(int argc, char **argv) {
     return evalCommand(args, *art);
   if (args.command == "predict")
     return predictCommand(args, *art);
+  if (args.command == "export")
+    return exportCommand(args, *art);
   return infoCommand(*art);
 }
