@@ -220,9 +220,8 @@ LogicalResult SynthesizeLocalLossPass::checkFF(func::FuncOp forward) {
                              "is for MLP-like models, whose blocks hand on N x F "
                              "activations; block '")
              << block.getName() << "' outputs " << out.getType()
-             << " (the label pixels of FF reach a convolution only locally and "
-                "its goodness is one number per layer; use sff or cwcomp for "
-                "convolutional models)";
+             << " (FF's label pixels reach a convolution only locally; use sff or "
+                "cwcomp for convolutional models)";
     }
   }
   BlockOp first = blocks.front();
