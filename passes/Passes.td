@@ -71,7 +71,20 @@ def SynthesizeLocalLoss : Pass<"ff-synthesize-local-loss", "mlir::ModuleOp"> {
     groups of the block's own channels; `bp` adds global-average-pool + linear
     + cross-entropy on the last block (or uses the model's classifier when it
     is kept); `ff` is Hinton's threshold loss with label-in-input positives
-    and wrong-label negatives, for MLPs.
+    and wrong-label negatives, for MLPs (every block output N x F).
+
+    Loss `ff`: block 0 writes `onehot(label) * label-scale` into the first K
+    input elements (`ff.embed_label`) and a random wrong label
+    (`ff.random_label_shift`) for the negatives, and concatenates both into
+    one batch of 2N that every block runs (the blocks are re-typed for it).
+    Each block's goodness (`goodness`: mean, the default, or sum of the
+    squared outputs, per sample) is split into its positive and negative
+    halves for `ff.threshold_loss` (`threshold` = theta). The training scores
+    are `onehot(label) * (g_pos - g_neg)`: a sample counts as correct when its
+    positive goodness beats its negative one. `@infer` runs all K label
+    hypotheses as one batch of K*N (`ff.embed_all_labels`); each block's
+    scores are the goodness of every hypothesis (N x K), and the vote `all`
+    is Hinton's rule (argmax of the goodness summed over layers).
   }];
   let options = [
     Option<"loss", "loss", "std::string", /*default=*/"\"sff\"",
@@ -94,6 +107,10 @@ def SynthesizeLocalLoss : Pass<"ff-synthesize-local-loss", "mlir::ModuleOp"> {
            "Softmax each block's scores before voting">,
     Option<"threshold", "threshold", "double", /*default=*/"2.0",
            "Goodness threshold theta of the ff loss">,
+    Option<"goodness", "goodness", "std::string", /*default=*/"\"mean\"",
+           "ff loss: goodness of a layer per sample, the mean (default) or the sum of its squared activities">,
+    Option<"labelScale", "label-scale", "double", /*default=*/"1.0",
+           "ff loss: value of the one-hot label written into the first K input elements">,
     Option<"seed", "seed", "uint64_t", /*default=*/"0",
            "Seed of the initial values of synthesized heads">,
   ];

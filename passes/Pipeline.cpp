@@ -65,6 +65,9 @@ bool addPhasePasses(mlir::OpPassManager &pm, Phase phase,
     l.auxInput = o.auxInput;
     l.vote = o.vote;
     l.voteSoftmax = o.voteSoftmax;
+    l.threshold = o.theta;
+    l.goodness = o.goodness;
+    l.labelScale = o.labelScale;
     l.seed = o.seed;
     pm.addPass(createSynthesizeLocalLoss(l));
     return true;

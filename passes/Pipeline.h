@@ -56,6 +56,9 @@ struct TrainingOptions {
   std::string auxInput = "pre";
   std::string vote = "all";
   bool voteSoftmax = false;
+  double theta = 2.0;           ///< loss 'ff': goodness threshold
+  std::string goodness = "mean"; ///< loss 'ff': mean or sum of squares
+  double labelScale = 1.0;      ///< loss 'ff': value of the label pixel
   uint64_t seed = 0;
 
   std::string optimizer = "adam";

@@ -12,6 +12,9 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLExtras.h"
 
 #include <cmath>
@@ -46,6 +49,59 @@ BlockOp rebuildBlock(OpBuilder &builder, BlockOp block, ValueRange extraInputs,
   return fresh;
 }
 
+/// `type` with its leading (batch) dimension `to`.
+RankedTensorType withBatch(RankedTensorType type, int64_t to) {
+  SmallVector<int64_t> shape(type.getShape());
+  shape[0] = to;
+  return RankedTensorType::get(shape, type.getElementType());
+}
+
+/// Re-types the body of `block` for a new batch size: every op that reads a
+/// value of `batched` (whose types are already the new ones) gets its result
+/// types inferred again where it infers them, else its results of leading
+/// dimension `from` get the leading dimension `to` (elementwise ops, a reshape
+/// with a static batch); its results are batched in turn. Finally the block's
+/// results take the types it yields. Fails, naming the op, when the re-typed
+/// body does not verify.
+LogicalResult rebatchBody(BlockOp block, llvm::DenseSet<Value> batched, int64_t from,
+                          int64_t to) {
+  MLIRContext *ctx = block.getContext();
+  for (Operation &op : block.getBodyBlock().without_terminator()) {
+    if (llvm::none_of(op.getOperands(), [&](Value v) { return batched.contains(v); }))
+      continue;
+    SmallVector<Type> types;
+    if (auto infer = dyn_cast<InferTypeOpInterface>(&op)) {
+      if (failed(infer.inferReturnTypes(ctx, op.getLoc(), op.getOperands(),
+                                        op.getAttrDictionary(), op.getPropertiesStorage(),
+                                        op.getRegions(), types)))
+        return op.emitError("ff-synthesize-local-loss: cannot run '")
+               << op.getName() << "' on a batch of " << to << " (loss 'ff')";
+    } else {
+      for (Type t : op.getResultTypes()) {
+        auto ranked = dyn_cast<RankedTensorType>(t);
+        types.push_back(ranked && ranked.getRank() >= 1 && ranked.getDimSize(0) == from
+                            ? withBatch(ranked, to)
+                            : t);
+      }
+    }
+    for (auto [r, t] : llvm::zip(op.getResults(), types)) {
+      r.setType(t);
+      batched.insert(r);
+    }
+  }
+  for (auto [r, v] : llvm::zip(block.getResults(), block.getYield().getValues()))
+    r.setType(v.getType());
+  // (The block itself is verified once its head has been added.)
+  bool ok = llvm::all_of(block.getBodyBlock().without_terminator(),
+                         [](Operation &op) { return succeeded(verify(&op)); });
+  if (!ok)
+    return block.emitError("ff-synthesize-local-loss: block '")
+           << block.getName() << "' does not run on a batch of " << to
+           << " samples (loss 'ff' batches positives with negatives, and every "
+              "label hypothesis in inference)";
+  return success();
+}
+
 struct SynthesizeLocalLossPass
     : ffc::impl::SynthesizeLocalLossBase<SynthesizeLocalLossPass> {
   using SynthesizeLocalLossBase::SynthesizeLocalLossBase;
@@ -63,6 +119,13 @@ private:
   FailureOr<std::pair<Value, Value>> buildHead(OpBuilder &builder, BlockOp block,
                                                Value h, Value labels);
   Value normalize(OpBuilder &builder, Location loc, Value h);
+  /// loss 'ff': label embedding (block 0) and the larger batch, then the
+  /// threshold loss (training) or the goodness of every label hypothesis.
+  LogicalResult rebatchForFF(OpBuilder &builder, BlockOp block, unsigned numInputs,
+                             bool first, Value labels, int64_t batch);
+  std::pair<Value, Value> buildFFHead(OpBuilder &builder, BlockOp block, Value h,
+                                      Value labels, int64_t batch);
+  LogicalResult checkFF(func::FuncOp forward);
   std::string createParam(StringRef name, RankedTensorType type, double bound);
 
   ModuleOp module;
@@ -146,6 +209,108 @@ Value SynthesizeLocalLossPass::normalize(OpBuilder &builder, Location loc, Value
   return TransposeOp::create(builder, loc, n, builder.getDenseI64ArrayAttr(back));
 }
 
+LogicalResult SynthesizeLocalLossPass::checkFF(func::FuncOp forward) {
+  SmallVector<BlockOp> blocks(forward.getBody().front().getOps<BlockOp>());
+  for (BlockOp block : blocks) {
+    for (Value out : block.getYield().getValues()) {
+      auto type = dyn_cast<RankedTensorType>(out.getType());
+      if (type && type.getRank() == 2)
+        continue;
+      return block.emitError("ff-synthesize-local-loss: loss 'ff' (Hinton's Forward-Forward) "
+                             "is for MLP-like models, whose blocks hand on N x F "
+                             "activations; block '")
+             << block.getName() << "' outputs " << out.getType()
+             << " (FF's label pixels reach a convolution only locally; use sff or "
+                "cwcomp for convolutional models)";
+    }
+  }
+  BlockOp first = blocks.front();
+  auto input = first.getInputs().size() == 1
+                   ? dyn_cast<RankedTensorType>(first.getInputs()[0].getType())
+                   : RankedTensorType();
+  if (!input || input.getRank() < 2 || input.getNumElements() / input.getDimSize(0) < numClasses)
+    return first.emitError("ff-synthesize-local-loss: loss 'ff' writes the label into the "
+                           "first ")
+           << numClasses << " elements of each sample, so block '" << first.getName()
+           << "' needs one N x ... input with at least that many elements per sample";
+  return success();
+}
+
+LogicalResult SynthesizeLocalLossPass::rebatchForFF(OpBuilder &builder, BlockOp block,
+                                                    unsigned numInputs, bool first,
+                                                    Value labels, int64_t batch) {
+  Location loc = NameLoc::get(builder.getStringAttr(block.getName() + ".ff"), block.getLoc());
+  Block &body = block.getBodyBlock();
+  llvm::DenseSet<Value> batched;
+  // Training: positives then negatives; inference: every label hypothesis.
+  int64_t to = labels ? 2 * batch : numClasses * batch;
+  if (first) {
+    Value x = body.getArgument(0);
+    builder.setInsertionPointToStart(&body);
+    auto classes = builder.getI64IntegerAttr(numClasses);
+    auto scale = builder.getF64FloatAttr(labelScale);
+    Value all;
+    if (labels) {
+      Value pos = EmbedLabelOp::create(builder, loc, x.getType(), x, labels, Value(), classes,
+                                       scale);
+      Value shift = RandomLabelShiftOp::create(builder, loc, labels.getType(), classes);
+      Value neg = EmbedLabelOp::create(builder, loc, x.getType(), x, labels, shift, classes,
+                                       scale);
+      all = ConcatOp::create(builder, loc, ValueRange{pos, neg}, uint64_t(0));
+      SmallPtrSet<Operation *, 2> keep = {pos.getDefiningOp(), neg.getDefiningOp()};
+      x.replaceAllUsesExcept(all, keep);
+    } else {
+      all = EmbedAllLabelsOp::create(builder, loc, x, classes, scale);
+      x.replaceAllUsesExcept(all, all.getDefiningOp());
+    }
+    batched.insert(all);
+  } else {
+    for (unsigned i = 0; i < numInputs; ++i) {
+      body.getArgument(i).setType(block.getInputs()[i].getType());
+      batched.insert(body.getArgument(i));
+    }
+  }
+  return rebatchBody(block, batched, batch, to);
+}
+
+std::pair<Value, Value> SynthesizeLocalLossPass::buildFFHead(OpBuilder &builder, BlockOp block,
+                                                             Value h, Value labels,
+                                                             int64_t batch) {
+  Location loc = NameLoc::get(builder.getStringAttr(block.getName() + ".head"),
+                              block.getYield().getLoc());
+  Type f32 = builder.getF32Type();
+  auto constant = [&](RankedTensorType type, double v) -> Value {
+    return ConstantOp::create(builder, loc,
+                              DenseElementsAttr::get(type, builder.getFloatAttr(f32, v)));
+  };
+  // Goodness per sample: the mean of the squared activities (M x 1), or
+  // their sum (the mean times F).
+  Value g = GoodnessOp::create(builder, loc, h, 1);
+  if (goodness == "sum")
+    g = MulOp::create(builder, loc, g,
+                      constant(RankedTensorType::get({}, f32), tensorType(h).getDimSize(1)));
+  if (!labels) {
+    // Hypothesis-major (K*N) x 1 -> K x N -> N x K scores.
+    Value r = ReshapeOp::create(builder, loc, RankedTensorType::get({numClasses, batch}, f32), g);
+    Value scores = TransposeOp::create(builder, loc, r, builder.getDenseI64ArrayAttr({1, 0}));
+    return {scores, Value()};
+  }
+  auto half = RankedTensorType::get({batch, 1}, f32);
+  Value pos = SliceOp::create(builder, loc, half, g, builder.getDenseI64ArrayAttr({0, 0}));
+  Value neg = SliceOp::create(builder, loc, half, g, builder.getDenseI64ArrayAttr({batch, 0}));
+  Value lossValue =
+      ThresholdLossOp::create(builder, loc, pos, neg, builder.getF64FloatAttr(threshold));
+  // The training metric, without a pass per label: the score matrix is
+  // onehot(label) * (g_pos - g_neg), whose argmax is the label exactly when
+  // the positive sample is better than its negative.
+  auto kType = RankedTensorType::get({batch, numClasses}, f32);
+  Value onehot = EmbedLabelOp::create(builder, loc, kType, constant(kType, 0.0), labels, Value(),
+                                      builder.getI64IntegerAttr(numClasses),
+                                      builder.getF64FloatAttr(1.0));
+  Value scores = MulOp::create(builder, loc, onehot, SubOp::create(builder, loc, pos, neg));
+  return {scores, lossValue};
+}
+
 FailureOr<std::pair<Value, Value>>
 SynthesizeLocalLossPass::buildHead(OpBuilder &builder, BlockOp block, Value h,
                                    Value labels) {
@@ -219,9 +384,9 @@ void SynthesizeLocalLossPass::runOnOperation() {
         << loss << "'; losses: sff, cwcomp, ff, bp";
     return signalPassFailure();
   }
-  if (loss == "ff") {
-    module.emitError("ff-synthesize-local-loss: loss 'ff' (Hinton's label-in-input "
-                     "Forward-Forward) is not implemented yet; use sff, cwcomp or bp");
+  if (goodness != "mean" && goodness != "sum") {
+    module.emitError("ff-synthesize-local-loss: goodness must be 'mean' or 'sum', got '")
+        << goodness << "'";
     return signalPassFailure();
   }
   if (norm != "layer" && norm != "channel" && norm != "none") {
@@ -269,6 +434,9 @@ void SynthesizeLocalLossPass::runOnOperation() {
       return signalPassFailure();
     }
 
+  if (loss == "ff" && failed(checkFF(forward)))
+    return signalPassFailure();
+
   // Both programs start from the partitioned graph.
   auto train = cast<func::FuncOp>(forward->clone());
   auto infer = forward;
@@ -312,11 +480,17 @@ void SynthesizeLocalLossPass::runOnOperation() {
       if (isTrain)
         resultTypes.push_back(RankedTensorType::get({}, builder.getF32Type()));
       resultTypes.push_back(RankedTensorType::get({batch, numClasses}, builder.getF32Type()));
+      unsigned numInputs = block.getInputs().size();
       BlockOp fresh = rebuildBlock(builder, block,
                                    isTrain ? ValueRange(labels) : ValueRange(),
                                    resultTypes);
       block.replaceAllUsesWith(fresh.getResults().take_front(block.getNumResults()));
       block.erase();
+      if (loss == "ff" &&
+          failed(rebatchForFF(builder, fresh, numInputs, b == 0,
+                              isTrain ? fresh.getBodyBlock().getArguments().back() : Value(),
+                              batch)))
+        return signalPassFailure();
       YieldOp yield = fresh.getYield();
       builder.setInsertionPoint(yield);
       if (yield.getValues().size() != 1) {
@@ -326,7 +500,10 @@ void SynthesizeLocalLossPass::runOnOperation() {
         return signalPassFailure();
       }
       Value blockLabels = isTrain ? fresh.getBodyBlock().getArguments().back() : Value();
-      auto head = buildHead(builder, fresh, yield.getValues()[0], blockLabels);
+      FailureOr<std::pair<Value, Value>> head =
+          loss == "ff" ? FailureOr<std::pair<Value, Value>>(buildFFHead(
+                             builder, fresh, yield.getValues()[0], blockLabels, batch))
+                       : buildHead(builder, fresh, yield.getValues()[0], blockLabels);
       if (failed(head))
         return signalPassFailure();
       SmallVector<Value> yielded(yield.getValues());
@@ -367,7 +544,7 @@ void SynthesizeLocalLossPass::runOnOperation() {
       func.setResultAttrs(i, builder.getDictionaryAttr(builder.getNamedAttr(
                                  "ff.name", builder.getStringAttr(name))));
   }
-  module->setAttr("ff.loss", builder.getDictionaryAttr({
+  SmallVector<NamedAttribute> lossAttrs = {
       builder.getNamedAttr("loss", builder.getStringAttr(loss)),
       builder.getNamedAttr("margin", builder.getF64FloatAttr(margin)),
       builder.getNamedAttr("norm", builder.getStringAttr(norm)),
@@ -375,7 +552,12 @@ void SynthesizeLocalLossPass::runOnOperation() {
       builder.getNamedAttr("aux_kernel", builder.getI64IntegerAttr(auxKernel)),
       builder.getNamedAttr("vote", builder.getStringAttr(vote)),
       builder.getNamedAttr("vote_softmax", builder.getBoolAttr(voteSoftmax)),
-  }));
+  };
+  if (loss == "ff")
+    lossAttrs.append({builder.getNamedAttr("theta", builder.getF64FloatAttr(threshold)),
+                      builder.getNamedAttr("goodness", builder.getStringAttr(goodness)),
+                      builder.getNamedAttr("label_scale", builder.getF64FloatAttr(labelScale))});
+  module->setAttr("ff.loss", builder.getDictionaryAttr(lossAttrs));
 }
 
 } // namespace

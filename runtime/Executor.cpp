@@ -351,6 +351,12 @@ bool Executor::Impl::runOp(const ffx::Op *op) {
     if (!cpu::embedLabel(x.f32, x.shape, l.i32, shiftId >= 0 ? slot(shiftId).i32 : nullptr,
                          integer(op, "classes", 2), real(op, "scale", 1.0), y.f32))
       return fail(op, "a label is outside the classes");
+  } else if (kind == "embed_all_labels") {
+    Slot &x = in(0);
+    Slot &y = out(0);
+    if (!cpu::embedAllLabels(x.f32, x.shape, integer(op, "classes", 2), real(op, "scale", 1.0),
+                             y.f32))
+      return fail(op, "a sample has fewer elements than classes");
   } else if (kind == "random_label_shift") {
     Slot &y = out(0);
     cpu::randomLabelShift(y.i32, y.shape[0], integer(op, "classes", 2), rng);

@@ -1136,6 +1136,26 @@ bool embedLabel(const T *x, const Shape &xShape, const int32_t *labels,
   return true;
 }
 
+template <typename T>
+bool embedAllLabels(const T *x, const Shape &xShape, int64_t classes, double scale, T *y) {
+  const int64_t N = xShape.empty() ? 1 : xShape[0];
+  const int64_t total = numElements(xShape);
+  const int64_t per = N ? total / N : 0;
+  if (classes < 1 || per < classes)
+    return false;
+  const T on = static_cast<T>(scale);
+  for (int64_t k = 0; k < classes; ++k) {
+    T *copy = y + k * total;
+    std::copy(x, x + total, copy);
+    for (int64_t s = 0; s < N; ++s) {
+      T *row = copy + s * per;
+      for (int64_t j = 0; j < classes; ++j)
+        row[j] = j == k ? on : T(0);
+    }
+  }
+  return true;
+}
+
 bool randomLabelShift(int32_t *shift, int64_t n, int64_t classes, Rng &rng) {
   if (classes < 2)
     return false;
@@ -1250,6 +1270,8 @@ void adamStep(const T *param, const T *grad, const T *moment1, const T *moment2,
                                    int64_t);                                   \
   template bool embedLabel<T>(const T *, const Shape &, const int32_t *,       \
                               const int32_t *, int64_t, double, T *);          \
+  template bool embedAllLabels<T>(const T *, const Shape &, int64_t, double,    \
+                                  T *);                                        \
   template void dropoutMask<T>(T *, int64_t, double, Rng &);                   \
   template void sgdStep<T>(const T *, const T *, const T *, int64_t, double,   \
                            double, bool, double, T *, T *);                    \

@@ -247,6 +247,12 @@ template <typename T>
 bool embedLabel(const T *x, const Shape &xShape, const int32_t *labels,
                 const int32_t *shift, int64_t classes, double scale, T *y);
 
+/// ff.embed_all_labels: y ((classes * N) x ...) holds, at sample k * N + n,
+/// sample n of x (N x ...) with its first `classes` elements = onehot(k) *
+/// scale. False when a sample has fewer than `classes` elements.
+template <typename T>
+bool embedAllLabels(const T *x, const Shape &xShape, int64_t classes, double scale, T *y);
+
 /// ff.random_label_shift: n uniform integers in [1, classes) from rng; false
 /// (nothing drawn) when classes < 2.
 bool randomLabelShift(int32_t *shift, int64_t n, int64_t classes, Rng &rng);

@@ -974,6 +974,24 @@ TEST(ForwardKernels, EmbedLabel) {
   EXPECT_FALSE(embedLabel(x.data(), xs, labels.data(), nullptr, 7, 1.0, y.data()));
 }
 
+TEST(ForwardKernels, EmbedAllLabels) {
+  // Against embedLabel with the constant label k, hypothesis-major.
+  const Shape xs{3, 1, 2, 3}; // 3 samples of 6 elements
+  Vec x = randomVec(18, 181);
+  const int64_t K = 4;
+  Vec y(K * 18);
+  ASSERT_TRUE(embedAllLabels(x.data(), xs, K, 0.5, y.data()));
+  for (int32_t k = 0; k < K; ++k) {
+    const std::vector<int32_t> labels(3, k);
+    Vec ref(18);
+    ASSERT_TRUE(embedLabel(x.data(), xs, labels.data(), nullptr, K, 0.5, ref.data()));
+    expectAllNear(Vec(y.begin() + k * 18, y.begin() + (k + 1) * 18), ref, 0);
+  }
+  EXPECT_EQ(y[2 * 18 + 6 + 2], 0.5f); // hypothesis 2, sample 1, element 2
+  EXPECT_EQ(y[2 * 18 + 6 + 4], x[6 + 4]); // past the label: the input's
+  EXPECT_FALSE(embedAllLabels(x.data(), xs, 7, 1.0, y.data()));
+}
+
 //===----------------------------------------------------------------------===//
 // Optimizers
 //===----------------------------------------------------------------------===//

@@ -1,6 +1,7 @@
 // Bad options and inputs of ff-synthesize-local-loss are errors that say what is accepted.
 // RUN: not ff-opt %s -split-input-file -ff-synthesize-local-loss="loss=hinge" 2>&1 | FileCheck %s --check-prefix=LOSS
 // RUN: not ff-opt %s -split-input-file -ff-synthesize-local-loss="loss=ff" 2>&1 | FileCheck %s --check-prefix=FF
+// RUN: not ff-opt %s -split-input-file -ff-synthesize-local-loss="loss=ff goodness=max" 2>&1 | FileCheck %s --check-prefix=GOODNESS
 // RUN: not ff-opt %s -split-input-file -ff-synthesize-local-loss="norm=batch" 2>&1 | FileCheck %s --check-prefix=NORM
 // RUN: not ff-opt %s -split-input-file -ff-synthesize-local-loss="aux-input=middle" 2>&1 | FileCheck %s --check-prefix=AUXIN
 // RUN: not ff-opt %s -split-input-file -ff-synthesize-local-loss="vote=first" 2>&1 | FileCheck %s --check-prefix=VOTE
@@ -9,7 +10,8 @@
 // RUN: not ff-opt %s -split-input-file -ff-synthesize-local-loss 2>&1 | FileCheck %s --check-prefix=INPUT
 
 // LOSS: error: ff-synthesize-local-loss: unknown loss 'hinge'; losses: sff, cwcomp, ff, bp
-// FF: error: ff-synthesize-local-loss: loss 'ff' (Hinton's label-in-input Forward-Forward) is not implemented yet; use sff, cwcomp or bp
+// FF: error: ff-synthesize-local-loss: loss 'ff' (Hinton's Forward-Forward) is for MLP-like models, whose blocks hand on N x F activations; block 'block0' outputs 'tensor<2x8x8x8xf32>' (FF's label pixels reach a convolution only locally; use sff or cwcomp for convolutional models)
+// GOODNESS: error: ff-synthesize-local-loss: goodness must be 'mean' or 'sum', got 'max'
 // NORM: error: ff-synthesize-local-loss: unknown norm 'batch'; choices: layer, channel, none
 // AUXIN: error: ff-synthesize-local-loss: aux-input must be 'pre' or 'post', got 'middle'
 // VOTE: error: ff-synthesize-local-loss: vote must be 'all' or 'last', got 'first'
@@ -47,6 +49,23 @@ module {
 module attributes {ff.classes = 10 : i64} {
   func.func @forward(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
     %0 = ff.relu %x : tensor<2x8xf32>
+    return %0 : tensor<2x8xf32>
+  }
+}
+
+// -----
+
+// An MLP whose samples are too small to hold the label.
+// FF: error: ff-synthesize-local-loss: loss 'ff' writes the label into the first 10 elements of each sample, so block 'block0' needs one N x ... input with at least that many elements per sample
+module attributes {ff.classes = 10 : i64} {
+  ff.param @w = dense<0.1> : tensor<8x4xf32>
+  func.func @forward(%x: tensor<2x4xf32>) -> tensor<2x8xf32> {
+    %0 = ff.block "block0"(%x) : (tensor<2x4xf32>) -> tensor<2x8xf32> {
+    ^bb0(%in: tensor<2x4xf32>):
+      %w = ff.param_ref @w : tensor<8x4xf32>
+      %l = ff.linear %in, %w : (tensor<2x4xf32>, tensor<8x4xf32>) -> tensor<2x8xf32>
+      ff.yield %l : tensor<2x8xf32>
+    }
     return %0 : tensor<2x8xf32>
   }
 }

@@ -129,6 +129,16 @@ struct Options {
                             cl::init("all"), cl::cat(trainCategory)};
   cl::opt<bool> voteSoftmax{"vote-softmax", cl::desc("Softmax each vote before averaging"),
                             cl::cat(trainCategory)};
+  cl::opt<double> theta{"theta", cl::desc("--loss=ff: goodness threshold theta (default 2)"),
+                        cl::init(2.0), cl::cat(trainCategory)};
+  cl::opt<std::string> goodness{
+      "goodness",
+      cl::desc("--loss=ff: a layer's goodness per sample, mean (default) or sum of its "
+               "squared activities"),
+      cl::init("mean"), cl::cat(trainCategory)};
+  cl::opt<double> labelScale{
+      "label-scale", cl::desc("--loss=ff: value of the one-hot label in the first K inputs"),
+      cl::init(1.0), cl::cat(trainCategory)};
   cl::opt<std::string> optimizer{"optimizer", cl::desc("sgd, adam or adamw (default adam)"),
                                  cl::init("adam"), cl::cat(trainCategory)};
   cl::opt<double> momentum{"momentum", cl::desc("SGD momentum"), cl::init(0.0),
@@ -176,6 +186,9 @@ struct Options {
     t.auxInput = auxInput;
     t.vote = vote;
     t.voteSoftmax = voteSoftmax;
+    t.theta = theta;
+    t.goodness = goodness;
+    t.labelScale = labelScale;
     t.seed = seed;
     t.optimizer = optimizer;
     t.momentum = momentum;

@@ -649,6 +649,25 @@ LogicalResult BatchNormStatsUpdateOp::verify() {
   return success();
 }
 
+LogicalResult EmbedAllLabelsOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                                 Adaptor adaptor,
+                                                 SmallVectorImpl<Type> &results) {
+  auto input = rankedType(adaptor.getInput());
+  if (input.getRank() < 2)
+    return emitOptionalError(loc, "embed_all_labels: input must be N x ..., got ", input);
+  int64_t perSample = 1;
+  for (int64_t d : input.getShape().drop_front())
+    perSample *= d;
+  auto classes = static_cast<int64_t>(adaptor.getClasses());
+  if (classes < 2 || classes > perSample)
+    return emitOptionalError(loc, "embed_all_labels: classes (", classes,
+                             ") must be in [2, ", perSample, "] (elements per sample)");
+  SmallVector<int64_t> shape(input.getShape());
+  shape[0] *= classes;
+  results.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
 LogicalResult RandomLabelShiftOp::verify() {
   if (getClasses() < 2)
     return emitOpError("classes must be at least 2, got ") << getClasses();

@@ -205,6 +205,27 @@ def FF_EmbedLabelOp : FF_Op<"embed_label", [Pure, AllTypesMatch<["input", "outpu
   let hasVerifier = 1;
 }
 
+def FF_EmbedAllLabelsOp : FF_Op<"embed_all_labels", [Pure, InferTypeOpAdaptor]> {
+  let summary = "every label hypothesis of every sample: K copies of the batch";
+  let description = [{
+    Forward-Forward inference tries every label: for `input` of shape
+    `N x ...`, the result has `classes * N` samples, sample `k * N + n` being
+    `input[n]` with the first `classes` elements of its flattened form replaced
+    by `onehot(k) * scale` (`ff.embed_label` with label k, for all k at once,
+    hypothesis-major so that a per-sample result `(K*N) x 1` reshapes to
+    `K x N`).
+
+    Example:
+    ```mlir
+    %h = ff.embed_all_labels %x {classes = 10 : i64} : (tensor<8x784xf32>) -> tensor<80x784xf32>
+    ```
+  }];
+  let arguments = (ins FF_Tensor:$input, I64Attr:$classes,
+                       DefaultValuedAttr<F64Attr, "1.0">:$scale);
+  let results = (outs FF_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
 // Random ops read and advance the runtime's generator state.
 def FF_RandomLabelShiftOp : FF_Op<"random_label_shift",
     [MemoryEffects<[MemRead, MemWrite]>]> {

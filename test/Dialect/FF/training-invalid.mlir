@@ -241,6 +241,24 @@ func.func @embed_label_count(%x: tensor<8x784xf32>, %y: tensor<4xi32>) {
 
 // -----
 
+func.func @embed_all_labels_too_many_classes(%x: tensor<8x4xf32>) {
+  // expected-error@+2 {{failed to infer returned types}}
+  // expected-error@+1 {{embed_all_labels: classes (10) must be in [2, 4] (elements per sample)}}
+  %0 = ff.embed_all_labels %x {classes = 10 : i64} : (tensor<8x4xf32>) -> tensor<80x4xf32>
+  return
+}
+
+// -----
+
+func.func @embed_all_labels_result(%x: tensor<8x784xf32>) {
+  // expected-error@+2 {{failed to infer returned types}}
+  // expected-error@+1 {{inferred type(s) 'tensor<80x784xf32>' are incompatible with return type(s) of operation 'tensor<8x784xf32>'}}
+  %0 = ff.embed_all_labels %x {classes = 10 : i64} : (tensor<8x784xf32>) -> tensor<8x784xf32>
+  return
+}
+
+// -----
+
 func.func @embed_label_shift(%x: tensor<8x784xf32>, %y: tensor<8xi32>, %s: tensor<4xi32>) {
   // expected-error@+1 {{shift must have the labels' type}}
   %0 = ff.embed_label %x, %y shift %s : tensor<4xi32> {classes = 10 : i64} : tensor<8x784xf32>, tensor<8xi32>

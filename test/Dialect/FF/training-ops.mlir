@@ -71,6 +71,10 @@ func.func @losses_and_votes(%z: tensor<8x20x4x4xf32>, %s: tensor<8x10xf32>, %y: 
   // CHECK: ff.embed_label %{{.*}}, %{{.*}} shift %[[SHIFT]] : tensor<8xi32> {classes = 10 : i64, scale = 2.000000e+00 : f64} : tensor<8x784xf32>, tensor<8xi32>
   %8 = ff.embed_label %x, %y shift %sh : tensor<8xi32> {classes = 10 : i64, scale = 2.0 : f64}
       : tensor<8x784xf32>, tensor<8xi32>
+  // CHECK: ff.embed_all_labels %{{.*}} {classes = 10 : i64} : (tensor<8x784xf32>) -> tensor<80x784xf32>
+  %9 = ff.embed_all_labels %x {classes = 10 : i64, scale = 1.0 : f64} : (tensor<8x784xf32>) -> tensor<80x784xf32>
+  // CHECK: ff.embed_all_labels %{{.*}} {classes = 10 : i64, scale = 2.500000e+00 : f64} : (tensor<8x784xf32>) -> tensor<80x784xf32>
+  %10 = ff.embed_all_labels %x {classes = 10 : i64, scale = 2.5 : f64} : (tensor<8x784xf32>) -> tensor<80x784xf32>
   return
 }
 
