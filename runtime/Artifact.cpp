@@ -137,6 +137,24 @@ private:
     for (size_t i = 0; i < numKernels_; ++i)
       if (!kernels->symbols()->Get(i) || kernels->symbols()->Get(i)->size() == 0)
         return fail() << "kernel library: kernel " << i << " has no symbol", false;
+    size_t numBodies = kernels->bodies() ? kernels->bodies()->size() : 0;
+    if (numBodies != numKernels_)
+      return fail() << "kernel library: " << numKernels_ << " kernels but " << numBodies
+                    << " kernel bodies",
+             false;
+    for (size_t i = 0; i < numBodies; ++i) {
+      const ffx::Program *body = kernels->bodies()->Get(i);
+      if (!body->name() || body->name()->size() == 0)
+        return fail() << "kernel library: the body of kernel " << i << " has no name", false;
+      if (body->ops())
+        for (const ffx::Op *op : *body->ops())
+          if (op->kind() && op->kind()->str() == "fused")
+            return fail() << "kernel library: the body of kernel " << i
+                          << " calls another kernel",
+                   false;
+      if (!checkProgram(*body))
+        return false;
+    }
     if (kernels->code() &&
         fnv1a64(kernels->code()->data(), kernels->code()->size()) != kernels->code_hash())
       return fail() << "kernel library: the code does not match its checksum (damaged file)",
@@ -485,6 +503,19 @@ private:
     const auto *results = op.results();
     if (!results || results->size() == 0)
       return fail() << where << "a fused op needs results", false;
+    const ffx::Program *body = model_.kernels()->bodies()->Get(index);
+    size_t numOperands = op.operands() ? op.operands()->size() : 0;
+    if (!body->inputs() || body->inputs()->size() != numOperands || !body->outputs() ||
+        body->outputs()->size() != results->size())
+      return fail() << where << "kernel " << index << " takes "
+                    << (body->inputs() ? body->inputs()->size() : 0) << " inputs and gives "
+                    << (body->outputs() ? body->outputs()->size() : 0) << " results; the op has "
+                    << numOperands << " operands and " << results->size() << " results",
+             false;
+    auto bodyShape = [&](int32_t id) {
+      const auto *dims = body->tensors()->Get(id)->shape();
+      return dims ? std::vector<int64_t>(dims->begin(), dims->end()) : std::vector<int64_t>();
+    };
     auto shapeOf = [&](int32_t id) {
       const auto *dims = tensors.Get(id)->shape();
       return dims ? std::vector<int64_t>(dims->begin(), dims->end()) : std::vector<int64_t>();
@@ -494,6 +525,11 @@ private:
       return fail() << where << "a fused op iterates over at least one dimension", false;
     for (size_t i = 0; i < results->size(); ++i) {
       int32_t id = results->Get(i);
+      if (id >= 0 && shapeOf(id) != bodyShape(body->outputs()->Get(i)))
+        return fail() << where << "result " << i << " is " << shapeString(shapeOf(id))
+                      << " but kernel " << index << " computes "
+                      << shapeString(bodyShape(body->outputs()->Get(i))),
+               false;
       if (id < 0 || shapeOf(id) != space ||
           tensors.Get(id)->element_type() != ffx::ElementType::F32)
         return fail() << where << "result " << i << " differs from result 0's f32 "
@@ -513,6 +549,11 @@ private:
         if (!fits)
           return fail() << where << "operand " << i << " does not broadcast to "
                         << shapeString(space),
+                 false;
+        if (dims != bodyShape(body->inputs()->Get(i)))
+          return fail() << where << "operand " << i << " is " << shapeString(dims)
+                        << " but kernel " << index << " reads "
+                        << shapeString(bodyShape(body->inputs()->Get(i))),
                  false;
       }
     return true;
@@ -692,7 +733,9 @@ uint64_t fnv1a64(const uint8_t *data, size_t size) {
 flatbuffers::Offset<ffx::KernelLibrary>
 buildKernelLibrary(flatbuffers::FlatBufferBuilder &fbb, const std::string &target,
                    const std::string &cpu, const std::vector<std::string> &features,
-                   const std::vector<std::string> &symbols, const uint8_t *code, size_t size) {
+                   const std::vector<std::string> &symbols,
+                   flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<ffx::Program>>> bodies,
+                   const uint8_t *code, size_t size) {
   auto targetOffset = fbb.CreateString(target);
   auto cpuOffset = fbb.CreateString(cpu);
   auto featuresOffset = fbb.CreateVectorOfStrings(features);
@@ -700,7 +743,7 @@ buildKernelLibrary(flatbuffers::FlatBufferBuilder &fbb, const std::string &targe
   fbb.ForceVectorAlignment(size, 1, kArtifactAlignment);
   auto codeOffset = fbb.CreateVector(code, size);
   return ffx::CreateKernelLibrary(fbb, targetOffset, cpuOffset, featuresOffset, symbolsOffset,
-                                  codeOffset, fnv1a64(code, size));
+                                  bodies, codeOffset, fnv1a64(code, size));
 }
 
 bool saveArtifactWithParams(const Artifact &artifact,
@@ -757,8 +800,13 @@ bool saveArtifactWithParams(const Artifact &artifact,
   flatbuffers::Offset<ffx::KernelLibrary> kernels;
   if (const ffx::KernelLibrary *k = model.kernels()) {
     std::unique_ptr<ffx::KernelLibraryT> unpacked(k->UnPack());
+    std::vector<flatbuffers::Offset<ffx::Program>> bodies;
+    for (const auto &body : unpacked->bodies)
+      bodies.push_back(ffx::CreateProgram(fbb, body.get()));
+    auto bodiesOffset = fbb.CreateVector(bodies);
     kernels = buildKernelLibrary(fbb, unpacked->target, unpacked->cpu, unpacked->features,
-                                 unpacked->symbols, unpacked->code.data(), unpacked->code.size());
+                                 unpacked->symbols, bodiesOffset, unpacked->code.data(),
+                                 unpacked->code.size());
   }
   auto root = ffx::CreateModel(fbb, kFormatVersion, metadataOffset, paramsVector, programsVector,
                                kernels);

@@ -80,7 +80,9 @@ uint64_t fnv1a64(const uint8_t *data, size_t size);
 flatbuffers::Offset<ffx::KernelLibrary>
 buildKernelLibrary(flatbuffers::FlatBufferBuilder &fbb, const std::string &target,
                    const std::string &cpu, const std::vector<std::string> &features,
-                   const std::vector<std::string> &symbols, const uint8_t *code, size_t size);
+                   const std::vector<std::string> &symbols,
+                   flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<ffx::Program>>> bodies,
+                   const uint8_t *code, size_t size);
 
 /// Writes a copy of `artifact` whose parameters hold `paramData` (one vector
 /// per parameter, in the artifact's order, each of the parameter's element

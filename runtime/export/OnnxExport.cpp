@@ -43,6 +43,7 @@ public:
 private:
   const Artifact &art;
   const ffx::Program *prog;
+  const ffx::Program *topLevel = prog; // prog is a kernel body while one is expanded
   const std::vector<std::vector<float>> &params;
   onnx::GraphProto *graph = nullptr;
   int64_t batch = 0;
@@ -287,6 +288,35 @@ bool Exporter::emit(const ffx::Op *op) {
       setInts(n, "dilations", ints("dilations", {1, 1}));
   };
 
+  if (kind == "fused") {
+    // A generated kernel: export what it computes, its body's elementwise ops,
+    // with the body's inputs and outputs named as the op's operands and results.
+    const ffx::KernelLibrary *kernels = art.model()->kernels();
+    int64_t index = integer("kernel", -1);
+    if (prog != topLevel || !kernels || !kernels->bodies() || index < 0 ||
+        size_t(index) >= kernels->bodies()->size())
+      return fail("no kernel body to export");
+    const ffx::Program *body = kernels->bodies()->Get(index);
+    std::vector<std::string> outs;
+    for (size_t i = 0; i < op->results()->size(); ++i)
+      outs.push_back(resultName(resultId(int(i))));
+    const ffx::Program *outer = prog;
+    std::vector<std::string> outerNames = std::move(names);
+    prog = body;
+    names.assign(body->tensors()->size(), "");
+    for (size_t i = 0; i < body->inputs()->size(); ++i)
+      names[body->inputs()->Get(i)] = in[i];
+    for (size_t i = 0; i < body->outputs()->size(); ++i)
+      names[body->outputs()->Get(i)] = outs[i];
+    bool ok = true;
+    for (const ffx::Op *step : *body->ops())
+      if (!(ok = emit(step)))
+        break;
+    prog = outer;
+    names = std::move(outerNames);
+    current = op;
+    return ok;
+  }
   if (kind == "conv2d") {
     if (!need(2))
       return false;

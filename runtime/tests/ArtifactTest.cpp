@@ -385,6 +385,14 @@ ffx::ModelT modelWithFusedOp() {
   m.kernels->target = "cpu";
   m.kernels->cpu = "x86-64";
   m.kernels->symbols = {"ffc_kernel_0"};
+  auto body = std::make_unique<ffx::ProgramT>();
+  body->name = "ffc_kernel_0";
+  body->tensors.push_back(tensor({2, 2}, TensorKind::Input));
+  body->tensors.push_back(tensor({2, 2}));
+  body->inputs = {0};
+  body->outputs = {1};
+  body->ops.push_back(op("relu", {0}, {1}, -1));
+  m.kernels->bodies.push_back(std::move(body));
   m.kernels->code = {0x7f, 'E', 'L', 'F', 1, 2, 3, 4};
   m.kernels->code_hash = fnv1a64(m.kernels->code.data(), m.kernels->code.size());
   return m;
@@ -414,6 +422,18 @@ TEST(Artifact, FusedOpChecks) {
        "kernel library: 1 kernels but no code"},
       {"empty symbol", [](ffx::ModelT &m) { m.kernels->symbols[0] = ""; },
        "kernel library: kernel 0 has no symbol"},
+      {"no body", [](ffx::ModelT &m) { m.kernels->bodies.clear(); },
+       "kernel library: 1 kernels but 0 kernel bodies"},
+      {"body computes another shape",
+       [](ffx::ModelT &m) {
+         m.kernels->bodies[0]->tensors[1]->shape = {4};
+         m.kernels->bodies[0]->tensors[0]->shape = {4};
+       },
+       "result 0 is [2x2] but kernel 0 computes [4]"},
+      {"body reads an undefined value",
+       [](ffx::ModelT &m) { m.kernels->bodies[0]->ops[0]->operands = {1}; },
+       "program 'ffc_kernel_0': op 0 (relu at node '/node/relu'): operand 0 (tensor 1) is read "
+       "before any op computes it"},
       {"operand does not broadcast",
        [](ffx::ModelT &m) { program(m, "predict").ops[1]->operands[0] = 2; },
        "operand 0 does not broadcast to [2x2]"},

@@ -191,6 +191,9 @@ public:
       : params_(params), unitAttrCache_(unitAttrCache), kernels_(kernels) {}
 
   LogicalResult lower(func::FuncOp func);
+  /// What a kernel computes: the group's region as a program whose inputs are
+  /// the group's inputs and whose outputs are its results.
+  LogicalResult lowerKernelBody(ff::FusedOp fused);
   flatbuffers::Offset<ffx::Program> build(flatbuffers::FlatBufferBuilder &fbb,
                                           StringRef name) const;
   const std::vector<std::string> &blockNames() const { return blocks_; }
@@ -297,6 +300,28 @@ LogicalResult ProgramWriter::lower(func::FuncOp func) {
     }
   }
   planBuffers();
+  return success();
+}
+
+LogicalResult ProgramWriter::lowerKernelBody(ff::FusedOp fused) {
+  Block &body = fused.getBodyBlock();
+  for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
+    FailureOr<int32_t> id = addTensor(arg, fused, ffx::TensorKind::Input);
+    if (failed(id))
+      return failure();
+    inputs_.push_back(*id);
+    inputNames_.push_back("arg" + std::to_string(i));
+  }
+  for (Operation &op : body.without_terminator())
+    if (failed(lowerOp(&op, -1)))
+      return failure();
+  for (auto [i, value] : llvm::enumerate(fused.getYield().getValues())) {
+    FailureOr<int32_t> id = idOf(value, fused);
+    if (failed(id))
+      return failure();
+    outputs_.push_back(*id);
+    outputNames_.push_back("result" + std::to_string(i));
+  }
   return success();
 }
 
@@ -704,11 +729,20 @@ FailureOr<flatbuffers::DetachedBuffer> serializeArtifact(ModuleOp module,
   auto programsVector = fbb.CreateVector(programOffsets);
 
   flatbuffers::Offset<ffx::KernelLibrary> kernelLibrary;
-  if (!kernels.symbols.empty())
+  if (!kernels.symbols.empty()) {
+    std::vector<flatbuffers::Offset<ffx::Program>> bodies;
+    for (auto [symbol, group] : llvm::zip_equal(kernels.symbols, kernels.groups)) {
+      ProgramWriter body(params, unitAttrCache, kernels);
+      if (failed(body.lowerKernelBody(cast<ff::FusedOp>(group))))
+        return failure();
+      bodies.push_back(body.build(fbb, symbol));
+    }
+    auto bodiesOffset = fbb.CreateVector(bodies);
     kernelLibrary = ffrt::buildKernelLibrary(
-        fbb, info.target, kernels.cpu, kernels.features, kernels.symbols,
+        fbb, info.target, kernels.cpu, kernels.features, kernels.symbols, bodiesOffset,
         reinterpret_cast<const uint8_t *>(kernels.sharedObject.data()),
         kernels.sharedObject.size());
+  }
   auto model = ffx::CreateModel(fbb, ffrt::kFormatVersion, metadata, paramsVector, programsVector,
                                 kernelLibrary);
   ffx::FinishModelBuffer(fbb, model);

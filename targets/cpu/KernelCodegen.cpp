@@ -308,6 +308,7 @@ FailureOr<OwningOpRef<ModuleOp>> buildKernelModule(ModuleOp module, KernelTable 
     if (fresh) {
       std::string symbol = "ffc_kernel_" + std::to_string(it->second);
       table.symbols.push_back(symbol);
+      table.groups.push_back(fused);
       if (failed(buildKernel(b, fused, symbol)))
         status = failure();
     }

@@ -38,6 +38,7 @@ namespace cpu {
 /// in train_step, eval_step and predict share one).
 struct KernelTable {
   std::vector<std::string> symbols;   ///< entry symbol of kernel i
+  std::vector<mlir::Operation *> groups; ///< an `ff.fused` op kernel i implements
   llvm::StringMap<int32_t> indexOf;   ///< `ff.fused` kernel name -> kernel index
   std::string sharedObject;           ///< ELF shared object defining the symbols
   std::string cpu;                    ///< the CPU the code was generated for
