@@ -30,6 +30,7 @@
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/Sequence.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/IR/IRBuilder.h"
@@ -149,17 +150,56 @@ FailureOr<Value> scalarOf(OpBuilder &b, Location loc, Operation *op, ArrayRef<Va
 LogicalResult buildKernel(OpBuilder &b, ff::FusedOp fused, StringRef name) {
   Location loc = fused.getLoc();
   MLIRContext *ctx = b.getContext();
-  auto space = cast<RankedTensorType>(fused.getResult(0).getType());
-  ArrayRef<int64_t> shape = space.getShape();
-  int64_t rank = space.getRank();
+  auto spaceType = cast<RankedTensorType>(fused.getResult(0).getType());
+  ArrayRef<int64_t> space = spaceType.getShape();
   Type f32 = b.getF32Type();
 
-  SmallVector<Type> argTypes;
+  // Every buffer's shape, padded with leading 1s to the iteration rank.
+  SmallVector<SmallVector<int64_t>> aligned;
+  auto addBuffer = [&](ArrayRef<int64_t> dims) {
+    SmallVector<int64_t> a(space.size() - dims.size(), 1);
+    a.append(dims.begin(), dims.end());
+    aligned.push_back(a);
+  };
   for (Value input : fused.getInputs())
-    argTypes.push_back(MemRefType::get(cast<RankedTensorType>(input.getType()).getShape(), f32));
+    addBuffer(cast<RankedTensorType>(input.getType()).getShape());
   for (size_t i = 0; i < fused.getNumResults(); ++i)
-    argTypes.push_back(MemRefType::get(shape, f32));
-  size_t numBuffers = argTypes.size();
+    addBuffer(space);
+  size_t numBuffers = aligned.size();
+  auto broadcast = [&](size_t k, size_t d) { return aligned[k][d] == 1 && space[d] != 1; };
+
+  // The kernel iterates over a collapsed space: dimension 0 (the rows the
+  // runtime splits across threads), then runs of adjacent dimensions over
+  // which every buffer is either read whole or broadcast; dimensions of size
+  // 1 vanish. Row-major buffers keep their layout under this view, and the
+  // innermost loop runs over as many contiguous elements as possible.
+  SmallVector<SmallVector<size_t>> groups{{0}};
+  for (size_t d = 1; d < space.size(); ++d) {
+    if (space[d] == 1)
+      continue;
+    bool extends = groups.size() > 1 && llvm::all_of(llvm::seq<size_t>(0, numBuffers), [&](size_t k) {
+                     return broadcast(k, d) == broadcast(k, groups.back().back());
+                   });
+    if (extends)
+      groups.back().push_back(d);
+    else
+      groups.push_back({d});
+  }
+  int64_t rank = groups.size();
+  auto collapsedShape = [&](size_t k) {
+    SmallVector<int64_t> dims;
+    for (const SmallVector<size_t> &group : groups) {
+      int64_t size = 1;
+      for (size_t d : group)
+        size *= aligned[k][d];
+      dims.push_back(size);
+    }
+    return dims;
+  };
+
+  SmallVector<Type> argTypes;
+  for (size_t k = 0; k < numBuffers; ++k)
+    argTypes.push_back(MemRefType::get(collapsedShape(k), f32));
   argTypes.push_back(b.getIndexType());
   argTypes.push_back(b.getIndexType());
   auto func = func::FuncOp::create(b, loc, name, b.getFunctionType(argTypes, {}));
@@ -177,24 +217,21 @@ LogicalResult buildKernel(OpBuilder &b, ff::FusedOp fused, StringRef name) {
   // inputs are read whole.
   SmallVector<Value> views;
   SmallVector<AffineMap> maps;
-  for (size_t i = 0; i < numBuffers; ++i) {
-    Value buffer = entry->getArgument(i);
-    auto type = cast<MemRefType>(buffer.getType());
-    ArrayRef<int64_t> dims = type.getShape();
-    int64_t offset = rank - type.getRank();
+  for (size_t k = 0; k < numBuffers; ++k) {
+    Value buffer = entry->getArgument(k);
+    ArrayRef<int64_t> dims = cast<MemRefType>(buffer.getType()).getShape();
     SmallVector<AffineExpr> exprs;
-    for (int64_t d = 0; d < type.getRank(); ++d)
-      exprs.push_back(dims[d] == 1 && shape[offset + d] != 1
-                          ? getAffineConstantExpr(0, ctx)
-                          : getAffineDimExpr(offset + d, ctx));
+    for (int64_t g = 0; g < rank; ++g)
+      exprs.push_back(broadcast(k, groups[g].front()) ? getAffineConstantExpr(0, ctx)
+                                                      : getAffineDimExpr(g, ctx));
     maps.push_back(AffineMap::get(rank, 0, exprs, ctx));
-    if (offset == 0 && dims[0] == shape[0]) {
-      SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
-      SmallVector<OpFoldResult> sizes, strides(type.getRank(), b.getIndexAttr(1));
+    if (!broadcast(k, 0)) {
+      SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+      SmallVector<OpFoldResult> sizes, strides(rank, b.getIndexAttr(1));
       offsets[0] = begin;
       sizes.push_back(rows);
-      for (int64_t d = 1; d < type.getRank(); ++d)
-        sizes.push_back(b.getIndexAttr(dims[d]));
+      for (int64_t g = 1; g < rank; ++g)
+        sizes.push_back(b.getIndexAttr(dims[g]));
       buffer = memref::SubViewOp::create(b, loc, buffer, offsets, sizes, strides);
     }
     views.push_back(buffer);
