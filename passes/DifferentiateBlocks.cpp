@@ -286,6 +286,8 @@ LogicalResult BlockDifferentiator::differentiate(Operation *fwd) {
       })
       //===--- Normalisation --------------------------------------------===//
       .Case([&](BatchNormOp op) -> LogicalResult {
+        if (op.getRelu())
+          return noRule(op, "with a fused relu epilogue (ff-fuse forms it after autodiff)");
         // (The same value may also be read as the scale: only an inference
         // batch norm reads the running statistics at all.)
         if (!op.getTraining() &&

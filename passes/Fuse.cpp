@@ -7,7 +7,8 @@
 // group starts (so the group can run at its first member's place). Values
 // that no op outside the group reads stay inside the kernel and never reach
 // memory. Ops that nothing can join still become one-op groups: every
-// elementwise op then runs as generated code.
+// elementwise op then runs as generated code. Before grouping, a ReLU after a
+// batch norm becomes the batch norm's epilogue.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
@@ -45,10 +46,36 @@ bool availableAt(Value value, Operation *point) {
   return def->isBeforeInBlock(point);
 }
 
+/// Folds an `ff.relu` into the batch norm it reads as the op's epilogue, when
+/// nothing else reads the normalised value but `ff.relu_grad` as its forward
+/// input: relu_grad(y, dy) = relu_grad(relu(y), dy), since relu(y) > 0
+/// exactly where y > 0. The normalised value then never reaches memory.
+void foldReluIntoBatchNorm(Block &block) {
+  for (BatchNormOp bn : llvm::make_early_inc_range(block.getOps<BatchNormOp>())) {
+    if (bn.getRelu())
+      continue;
+    ReluOp relu;
+    bool foldable = true;
+    for (OpOperand &use : bn.getResult().getUses()) {
+      Operation *user = use.getOwner();
+      if (auto r = dyn_cast<ReluOp>(user))
+        foldable &= !relu, relu = r;
+      else
+        foldable &= isa<ReluGradOp>(user) && use.getOperandNumber() == 0;
+    }
+    if (!foldable || !relu)
+      continue;
+    bn.setRelu(true);
+    relu.getResult().replaceAllUsesWith(bn.getResult());
+    relu.erase();
+  }
+}
+
 struct FusePass : ffc::impl::FuseBase<FusePass> {
   unsigned nextKernel = 0;
 
   void fuseBlock(Block &block) {
+    foldReluIntoBatchNorm(block);
     std::vector<std::unique_ptr<Group>> groups;
     DenseMap<Operation *, Group *> groupOf;
     for (Operation &op : block) {

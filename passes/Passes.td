@@ -190,7 +190,10 @@ def Fuse : Pass<"ff-fuse", "mlir::ModuleOp"> {
     each, so values used only inside a chain never reach memory. An op joins
     the group of one of its producers when it has the same iteration shape and
     everything else it reads is available where the group starts; otherwise it
-    starts a group of its own. Contractions, pooling, normalisations and the
+    starts a group of its own. First, an `ff.relu` that reads a batch norm
+    becomes that op's `relu` epilogue when the normalised value has no other
+    reader than `ff.relu_grad` (which then reads the relu's output: the same
+    mask), so the normalised tensor is never written. Contractions, pooling, normalisations and the
     loss heads stay runtime library calls.
   }];
   let dependentDialects = ["::ffc::ff::FFDialect", "::mlir::func::FuncDialect"];

@@ -232,9 +232,11 @@ bool Executor::Impl::runOp(const ffx::Op *op) {
     Slot &y = out(0);
     double eps = real(op, "epsilon", 1e-5);
     if (integer(op, "training", 0))
-      cpu::batchNormTraining(x.f32, x.shape, inF(1), inF(2), eps, y.f32);
+      cpu::batchNormTraining(x.f32, x.shape, inF(1), inF(2), eps, y.f32, nullptr, nullptr,
+                             integer(op, "relu", 0) != 0);
     else
-      cpu::batchNormInference(x.f32, x.shape, inF(1), inF(2), inF(3), inF(4), eps, y.f32);
+      cpu::batchNormInference(x.f32, x.shape, inF(1), inF(2), inF(3), inF(4), eps, y.f32,
+                              integer(op, "relu", 0) != 0);
   } else if (kind == "layer_norm") {
     Slot &x = in(0);
     Slot &y = out(0);

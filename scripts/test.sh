@@ -7,6 +7,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh || { echo "0 passed, 1 failed (build)"; exit 1; }
 
+# Tests run side by side, each with OpenMP kernels: waiting threads sleep.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
+
 LIT=${LIT:-/usr/lib/llvm-22/bin/lit}
 log=$(mktemp)
 "$LIT" -sv build/test -j"$(nproc)" 2>&1 | tee "$log"

@@ -21,6 +21,9 @@ python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"
 config.substitutions.append(("%python", python))
 config.substitutions.append(("%ffc_src", config.ffc_src_root))
 config.environment["PYTHONPATH"] = os.path.join(config.ffc_src_root, "test", "lib")
+# lit runs tests side by side, each with OpenMP kernels (ours and oneDNN's):
+# threads that spin while waiting would starve one another on a small machine.
+config.environment["OMP_WAIT_POLICY"] = "passive"
 
 
 def python_has(module):

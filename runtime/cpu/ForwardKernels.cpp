@@ -583,7 +583,7 @@ namespace {
 template <typename T>
 void batchNormApply(const T *x, const Shape &xShape, const T *scale,
                     const T *bias, const T *mean, const T *var, double epsilon,
-                    T *y) {
+                    T *y, bool relu) {
   const int64_t N = xShape[0], C = xShape[1];
   const int64_t S = product(xShape, 2, xShape.size());
   std::vector<T> mul(C), add(C);
@@ -598,8 +598,14 @@ void batchNormApply(const T *x, const Shape &xShape, const T *scale,
       const T m = mul[c], a = add[c];
       const T *p = x + nc * S;
       T *q = y + nc * S;
-      for (int64_t s = 0; s < S; ++s)
-        q[s] = p[s] * m + a;
+      if (relu)
+        for (int64_t s = 0; s < S; ++s) {
+          const T v = p[s] * m + a;
+          q[s] = v > T(0) ? v : T(0);
+        }
+      else
+        for (int64_t s = 0; s < S; ++s)
+          q[s] = p[s] * m + a;
     }
   });
 }
@@ -608,18 +614,18 @@ void batchNormApply(const T *x, const Shape &xShape, const T *scale,
 template <typename T>
 void batchNormInference(const T *x, const Shape &xShape, const T *scale,
                         const T *bias, const T *mean, const T *var,
-                        double epsilon, T *y) {
-  batchNormApply(x, xShape, scale, bias, mean, var, epsilon, y);
+                        double epsilon, T *y, bool relu) {
+  batchNormApply(x, xShape, scale, bias, mean, var, epsilon, y, relu);
 }
 
 template <typename T>
 void batchNormTraining(const T *x, const Shape &xShape, const T *scale,
                        const T *bias, double epsilon, T *y, OptOut<T> batchMean,
-                       OptOut<T> batchVar) {
+                       OptOut<T> batchVar, bool relu) {
   const int64_t C = xShape[1];
   std::vector<T> mean(C), var(C);
   batchStatistics(x, xShape, /*unbiased=*/false, mean.data(), var.data());
-  batchNormApply(x, xShape, scale, bias, mean.data(), var.data(), epsilon, y);
+  batchNormApply(x, xShape, scale, bias, mean.data(), var.data(), epsilon, y, relu);
   if (batchMean)
     std::copy(mean.begin(), mean.end(), batchMean);
   if (batchVar)
@@ -1230,9 +1236,9 @@ void adamStep(const T *param, const T *grad, const T *moment1, const T *moment2,
                           T *, const Shape &);                                 \
   template void batchNormInference<T>(const T *, const Shape &, const T *,     \
                                       const T *, const T *, const T *, double, \
-                                      T *);                                    \
+                                      T *, bool);                              \
   template void batchNormTraining<T>(const T *, const Shape &, const T *,      \
-                                     const T *, double, T *, T *, T *);        \
+                                     const T *, double, T *, T *, T *, bool);  \
   template void batchStatistics<T>(const T *, const Shape &, bool, T *, T *);  \
   template void batchNormStatsUpdate<T>(const T *, const Shape &, const T *,   \
                                         const T *, double, T *, T *);          \

@@ -94,11 +94,12 @@ void matmul(const T *a, const Shape &aShape, const T *b, const Shape &bShape,
 // Normalisation
 //===----------------------------------------------------------------------===//
 
-/// ff.batch_norm without `training`: per channel (dim 1) with running stats.
+/// ff.batch_norm without `training`: per channel (dim 1) with running stats;
+/// with `relu`, max(y, 0) (the op's fused epilogue).
 template <typename T>
 void batchNormInference(const T *x, const Shape &xShape, const T *scale,
                         const T *bias, const T *mean, const T *var,
-                        double epsilon, T *y);
+                        double epsilon, T *y, bool relu = false);
 
 /// ff.batch_norm with `training`: biased batch statistics over every dim but 1;
 /// optionally returns them in batchMean/batchVar (C each, nullptr to skip).
@@ -106,7 +107,7 @@ template <typename T>
 void batchNormTraining(const T *x, const Shape &xShape, const T *scale,
                        const T *bias, double epsilon, T *y,
                        OptOut<T> batchMean = nullptr,
-                       OptOut<T> batchVar = nullptr);
+                       OptOut<T> batchVar = nullptr, bool relu = false);
 
 /// Per-channel (dim 1) mean and variance over every other dim; the variance is
 /// unbiased (divides by count - 1; 0 when count is 1) when `unbiased` is set.

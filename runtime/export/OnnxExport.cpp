@@ -356,8 +356,14 @@ bool Exporter::emit(const ffx::Op *op) {
     std::vector<int64_t> c = {xShape[1]};
     std::string scale = in[1].empty() ? filledInit("bn_ones", c, 1.0f) : in[1];
     std::string bias = in[2].empty() ? filledInit("bn_zeros", c, 0.0f) : in[2];
-    onnx::NodeProto *n = node("BatchNormalization", {in[0], scale, bias, in[3], in[4]}, {y});
+    // The fused relu epilogue (ff-fuse) is a Relu node again.
+    bool relu = integer("relu", 0) != 0;
+    std::string normalized = relu ? fresh("bn") : y;
+    onnx::NodeProto *n =
+        node("BatchNormalization", {in[0], scale, bias, in[3], in[4]}, {normalized});
     setFloat(n, "epsilon", real("epsilon", 1e-5));
+    if (relu)
+      node("Relu", {normalized}, {y});
   } else if (kind == "layer_norm") {
     if (!need(1))
       return false;

@@ -389,6 +389,20 @@ TEST(ForwardKernels, BatchNorm) {
     batchNormTraining(x.data(), xs, scale.data(), bias.data(), 1e-5, y.data());
     expectAllNear(y, refBatchNorm(x, xs, scale, bias, mean, biased, 1e-5), 1e-12);
 
+    // The fused relu epilogue: max(batch_norm, 0), in both modes.
+    auto relu = [](Vec v) {
+      for (double &e : v)
+        e = e > 0 ? e : 0;
+      return v;
+    };
+    batchNormTraining(x.data(), xs, scale.data(), bias.data(), 1e-5, y.data(), nullptr,
+                      nullptr, /*relu=*/true);
+    expectAllNear(y, relu(refBatchNorm(x, xs, scale, bias, mean, biased, 1e-5)), 1e-12);
+    EXPECT_GT(std::count(y.begin(), y.end(), 0.0), 0);
+    batchNormInference(x.data(), xs, scale.data(), bias.data(), rm.data(), rv.data(), 1e-3,
+                       y.data(), /*relu=*/true);
+    expectAllNear(y, relu(refBatchNorm(x, xs, scale, bias, rm, rv, 1e-3)), 1e-12);
+
     Vec um(C), uv(C);
     batchStatistics(x.data(), xs, true, um.data(), uv.data());
     expectAllNear(um, mean, 1e-12);

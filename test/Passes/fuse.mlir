@@ -69,3 +69,38 @@ module {
     return %r : tensor<2x3xf32>
   }
 }
+
+// -----
+
+// A relu after a batch norm becomes the batch norm's epilogue; its gradient
+// then reads the relu's output (the same mask) and groups as usual.
+// CHECK-LABEL: func.func @train_step
+// CHECK: %[[BN:.*]] = ff.batch_norm %arg0, %arg1, %arg1, %arg1, %arg1 {relu, training}
+// CHECK-NOT: ff.relu %
+// CHECK: ff.fused "k0"(%[[BN]], %arg2)
+// CHECK: ff.relu_grad
+// CHECK: return %[[BN]],
+// A batch norm whose output something else reads keeps its relu.
+// CHECK-LABEL: func.func @eval_step
+// CHECK: %[[BN2:.*]] = ff.batch_norm %arg0, %arg1, %arg1, %arg1, %arg1 :
+// CHECK: ff.fused "k1"(%[[BN2]])
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: ff.relu
+// CHECK: ff.softmax %[[BN2]]
+module {
+  func.func @train_step(%x: tensor<2x3x2x2xf32>, %p: tensor<3xf32>, %dy: tensor<2x3x2x2xf32>) -> (tensor<2x3x2x2xf32>, tensor<2x3x2x2xf32>) {
+    %y = ff.batch_norm %x, %p, %p, %p, %p {training} : (tensor<2x3x2x2xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x3x2x2xf32>
+    %r = ff.relu %y : tensor<2x3x2x2xf32>
+    %dx = ff.relu_grad %y, %dy : tensor<2x3x2x2xf32>
+    return %r, %dx : tensor<2x3x2x2xf32>, tensor<2x3x2x2xf32>
+  }
+  func.func @eval_step(%x: tensor<2x3x2x2xf32>, %p: tensor<3xf32>) -> (tensor<2x3x2x2xf32>, tensor<2x3x2x2xf32>) {
+    %y = ff.batch_norm %x, %p, %p, %p, %p : (tensor<2x3x2x2xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x3x2x2xf32>
+    %r = ff.relu %y : tensor<2x3x2x2xf32>
+    %s = ff.softmax %y {axis = 1 : i64} : tensor<2x3x2x2xf32>
+    return %r, %s : tensor<2x3x2x2xf32>, tensor<2x3x2x2xf32>
+  }
+  func.func @predict(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+    return %x : tensor<2x3xf32>
+  }
+}

@@ -156,6 +156,9 @@ def FF_BatchNormOp : FF_Op<"batch_norm", [Pure, InferTypeOpAdaptor]> {
     (ONNX's convention: PyTorch's momentum 0.1 is 0.9 here; the running
     variance uses the unbiased batch variance).
 
+    With `relu`, the output is `max(output, 0)`: the epilogue `ff-fuse` folds
+    in from a following `ff.relu`, after autodiff (no gradient rule reads it).
+
     Example:
     ```mlir
     %y = ff.batch_norm %x, %scale, %bias, %mean, %var {epsilon = 1.0e-05 : f64, training}
@@ -167,7 +170,7 @@ def FF_BatchNormOp : FF_Op<"batch_norm", [Pure, InferTypeOpAdaptor]> {
                        FF_Tensor:$running_mean, FF_Tensor:$running_var,
                        DefaultValuedAttr<F64Attr, "1.0e-5">:$epsilon,
                        DefaultValuedAttr<F64Attr, "0.9">:$momentum,
-                       UnitAttr:$training);
+                       UnitAttr:$training, UnitAttr:$relu);
   let results = (outs FF_Tensor:$output);
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
 }
