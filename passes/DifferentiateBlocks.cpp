@@ -302,7 +302,7 @@ LogicalResult BlockDifferentiator::differentiate(Operation *fwd) {
         auto g = BatchNormGradOp::create(
             builder, loc, x.getType(), scale.getType(), bias.getType(), x,
             dyOf(op.getOutput()), scale, op.getRunningMean(),
-            op.getRunningVar(), op.getEpsilon(), op.getTraining());
+            op.getRunningVar(), /*relu_output=*/Value(), op.getEpsilon(), op.getTraining());
         contribute(x, g.getInputGrad(), loc);
         contribute(scale, g.getScaleGrad(), loc);
         contribute(bias, g.getBiasGrad(), loc);

@@ -8,7 +8,8 @@
 // that no op outside the group reads stay inside the kernel and never reach
 // memory. Ops that nothing can join still become one-op groups: every
 // elementwise op then runs as generated code. Before grouping, a ReLU after a
-// batch norm becomes the batch norm's epilogue.
+// batch norm becomes the batch norm's epilogue, and the ReLU's gradient the
+// batch-norm gradient's prologue (a mask).
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
@@ -71,11 +72,26 @@ void foldReluIntoBatchNorm(Block &block) {
   }
 }
 
+/// Folds an `ff.relu_grad` that only a batch norm's gradient reads into that
+/// op, which masks the incoming gradient with the relu's input as it reads it:
+/// the masked gradient is never written.
+void foldReluGradIntoBatchNormGrad(Block &block) {
+  for (BatchNormGradOp grad : llvm::make_early_inc_range(block.getOps<BatchNormGradOp>())) {
+    auto relu = grad.getOutputGrad().getDefiningOp<ReluGradOp>();
+    if (grad.getReluOutput() || !relu || !relu->hasOneUse())
+      continue;
+    grad.getOutputGradMutable().assign(relu.getOutputGrad());
+    grad.getReluOutputMutable().assign(relu.getInput());
+    relu.erase();
+  }
+}
+
 struct FusePass : ffc::impl::FuseBase<FusePass> {
   unsigned nextKernel = 0;
 
   void fuseBlock(Block &block) {
     foldReluIntoBatchNorm(block);
+    foldReluGradIntoBatchNormGrad(block);
     std::vector<std::unique_ptr<Group>> groups;
     DenseMap<Operation *, Group *> groupOf;
     for (Operation &op : block) {

@@ -193,7 +193,8 @@ def Fuse : Pass<"ff-fuse", "mlir::ModuleOp"> {
     starts a group of its own. First, an `ff.relu` that reads a batch norm
     becomes that op's `relu` epilogue when the normalised value has no other
     reader than `ff.relu_grad` (which then reads the relu's output: the same
-    mask), so the normalised tensor is never written. Contractions, pooling, normalisations and the
+    mask), so the normalised tensor is never written; and an `ff.relu_grad`
+    read only by a batch norm's gradient becomes that op's `relu_output` mask. Contractions, pooling, normalisations and the
     loss heads stay runtime library calls.
   }];
   let dependentDialects = ["::ffc::ff::FFDialect", "::mlir::func::FuncDialect"];

@@ -445,7 +445,7 @@ bool Executor::Impl::runOp(const ffx::Op *op) {
     float *dx = outF(0), *ds = outF(1), *db = outF(2);
     cpu::batchNormGrad(x.f32, x.shape, dy.f32, inF(2), inF(3), inF(4),
                        real(op, "epsilon", 1e-5), integer(op, "training", 0) != 0, dx,
-                       ds, db);
+                       ds, db, inF(5));
   } else if (kind == "layer_norm_grad") {
     Slot &x = in(0), &dy = in(1);
     float *dx = outF(0), *ds = outF(1), *db = outF(2);

@@ -606,8 +606,13 @@ template <typename T>
 void batchNormGrad(const T *x, const Shape &xShape, const T *dy, const T *scale,
                    const NoDeduce<T> *runningMean,
                    const NoDeduce<T> *runningVar, double epsilon, bool training,
-                   NoDeduce<T> *dx, NoDeduce<T> *dscale, NoDeduce<T> *dbias) {
+                   NoDeduce<T> *dx, NoDeduce<T> *dscale, NoDeduce<T> *dbias,
+                   const NoDeduce<T> *reluOutput) {
   assert(xShape.size() >= 2);
+  // The incoming gradient, masked by a fused relu's output where there is one.
+  auto grad = [reluOutput](const T *g, const T *mask, int64_t k) -> T {
+    return reluOutput ? (mask[k] > T(0) ? g[k] : T(0)) : g[k];
+  };
   const int64_t n = xShape[0], c = xShape[1],
                 s = product(xShape, 2, xShape.size());
   const double m = static_cast<double>(n * s);
@@ -621,11 +626,12 @@ void batchNormGrad(const T *x, const Shape &xShape, const T *dy, const T *scale,
     double sumD = 0, sumDD = 0, sumDy = 0, sumDyD = 0;
     for (int64_t i = 0; i < n; ++i) {
       const T *r = row(x, i), *g = row(dy, i);
+      const T *mk = reluOutput ? row(reluOutput, i) : nullptr;
       if (training) {
 #pragma omp simd reduction(+ : sumD, sumDD, sumDy, sumDyD)
         for (int64_t k = 0; k < s; ++k) {
           const double dv = static_cast<double>(r[k]) - shift;
-          const double gv = g[k];
+          const double gv = grad(g, mk, k);
           sumD += dv;
           sumDD += dv * dv;
           sumDy += gv;
@@ -634,7 +640,7 @@ void batchNormGrad(const T *x, const Shape &xShape, const T *dy, const T *scale,
       } else {
 #pragma omp simd reduction(+ : sumDy, sumDyD)
         for (int64_t k = 0; k < s; ++k) {
-          const double gv = g[k];
+          const double gv = grad(g, mk, k);
           sumDy += gv;
           sumDyD += gv * (static_cast<double>(r[k]) - shift);
         }
@@ -671,17 +677,19 @@ void batchNormGrad(const T *x, const Shape &xShape, const T *dy, const T *scale,
       const T mu = static_cast<T>(mean);
       for (int64_t i = 0; i < n; ++i) {
         const T *r = row(x, i), *g = row(dy, i);
+        const T *mk = reluOutput ? row(reluOutput, i) : nullptr;
         T *o = dx + (i * c + ch) * s;
         for (int64_t k = 0; k < s; ++k)
-          o[k] = ca * g[k] + cb * (r[k] - mu) + c0;
+          o[k] = ca * grad(g, mk, k) + cb * (r[k] - mu) + c0;
       }
     } else {
       const T k1 = static_cast<T>(gamma * invStd);
       for (int64_t i = 0; i < n; ++i) {
         const T *g = row(dy, i);
+        const T *mk = reluOutput ? row(reluOutput, i) : nullptr;
         T *o = dx + (i * c + ch) * s;
         for (int64_t k = 0; k < s; ++k)
-          o[k] = g[k] * k1;
+          o[k] = grad(g, mk, k) * k1;
       }
     }
   }
@@ -828,7 +836,7 @@ void thresholdLossGrad(const T *pos, const T *neg, const Shape &shape,
                                  bool, bool, T *, const Shape &);              \
   template void batchNormGrad<T>(const T *, const Shape &, const T *,          \
                                  const T *, const T *, const T *, double,      \
-                                 bool, T *, T *, T *);                         \
+                                 bool, T *, T *, T *, const T *);              \
   template void layerNormGrad<T>(const T *, const Shape &, const T *,          \
                                  const T *, int64_t, double, T *, T *, T *);   \
   template void goodnessGrad<T>(const T *, const Shape &, const T *, int64_t,  \

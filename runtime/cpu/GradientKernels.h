@@ -86,11 +86,14 @@ void avgPool2dGrad(const T *dy, const Shape &dyShape, const Window2D &win,
 //===--- Normalisation ----------------------------------------------------===//
 
 /// batch_norm_grad over x (N x C x ...), per channel: training uses batch (biased) statistics with the full formula, else runningMean/runningVar (may be nullptr in training); dx, dscale, dbias (C) nullable.
+/// With reluOutput (x's shape), dy is first masked to where reluOutput > 0: the
+/// gradient through a relu fused in front (ff-fuse), without writing it out.
 template <typename T>
 void batchNormGrad(const T *x, const Shape &xShape, const T *dy, const T *scale,
                    const NoDeduce<T> *runningMean,
                    const NoDeduce<T> *runningVar, double epsilon, bool training,
-                   NoDeduce<T> *dx, NoDeduce<T> *dscale, NoDeduce<T> *dbias);
+                   NoDeduce<T> *dx, NoDeduce<T> *dscale, NoDeduce<T> *dbias,
+                   const NoDeduce<T> *reluOutput = nullptr);
 
 /// layer_norm_grad over dims [axis, rank) (negative axis counts from the end); scale (shape[axis:]) nullable = no scale; dx, dscale, dbias nullable.
 template <typename T>

@@ -763,6 +763,23 @@ void checkBatchNorm(const Shape &xs, bool training, unsigned seed) {
                 training, dxOnly.data(), nullptr, nullptr);
   EXPECT_EQ(dsOnly, ds);
   EXPECT_EQ(dxOnly, dx);
+
+  // A fused relu mask: the same as masking the gradient first.
+  const Vec mask = randomVec(x.size(), rng, -1, 1);
+  Vec masked(r.size());
+  for (size_t i = 0; i < r.size(); ++i)
+    masked[i] = mask[i] > 0 ? r[i] : 0;
+  auto dxMasked = poisoned(x.size()), dxRef = poisoned(x.size());
+  auto dsMasked = poisoned(c), dsRef = poisoned(c);
+  auto dbMasked = poisoned(c), dbRef = poisoned(c);
+  batchNormGrad(x.data(), xs, r.data(), scale.data(), rm.data(), rv.data(), eps, training,
+                dxMasked.data(), dsMasked.data(), dbMasked.data(), mask.data());
+  batchNormGrad(x.data(), xs, masked.data(), scale.data(), rm.data(), rv.data(), eps,
+                training, dxRef.data(), dsRef.data(), dbRef.data());
+  EXPECT_EQ(dxMasked, dxRef);
+  EXPECT_EQ(dsMasked, dsRef);
+  EXPECT_EQ(dbMasked, dbRef);
+  EXPECT_NE(dbMasked, db);
 }
 
 TEST(BatchNormGrad, TrainingSpatial) { checkBatchNorm({4, 3, 2, 3}, true, 51); }

@@ -87,6 +87,11 @@ module {
 // CHECK-NEXT: ^bb0
 // CHECK-NEXT: ff.relu
 // CHECK: ff.softmax %[[BN2]]
+// A relu_grad that only a batch-norm gradient reads becomes its mask.
+// CHECK-LABEL: func.func @predict
+// CHECK-NOT: ff.relu_grad
+// CHECK: ff.batch_norm_grad %arg0, %arg2, %arg1, %arg1, %arg1, %arg3 {training}
+// CHECK-NOT: ff.fused
 module {
   func.func @train_step(%x: tensor<2x3x2x2xf32>, %p: tensor<3xf32>, %dy: tensor<2x3x2x2xf32>) -> (tensor<2x3x2x2xf32>, tensor<2x3x2x2xf32>) {
     %y = ff.batch_norm %x, %p, %p, %p, %p {training} : (tensor<2x3x2x2xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x3x2x2xf32>
@@ -100,7 +105,9 @@ module {
     %s = ff.softmax %y {axis = 1 : i64} : tensor<2x3x2x2xf32>
     return %r, %s : tensor<2x3x2x2xf32>, tensor<2x3x2x2xf32>
   }
-  func.func @predict(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
-    return %x : tensor<2x3xf32>
+  func.func @predict(%x: tensor<2x3x2x2xf32>, %p: tensor<3xf32>, %dy: tensor<2x3x2x2xf32>, %r: tensor<2x3x2x2xf32>) -> tensor<2x3x2x2xf32> {
+    %g = ff.relu_grad %r, %dy : tensor<2x3x2x2xf32>
+    %dx, %ds, %db = ff.batch_norm_grad %x, %g, %p, %p, %p {training} : (tensor<2x3x2x2xf32>, tensor<2x3x2x2xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<2x3x2x2xf32>, tensor<3xf32>, tensor<3xf32>)
+    return %dx : tensor<2x3x2x2xf32>
   }
 }

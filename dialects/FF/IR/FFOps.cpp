@@ -834,6 +834,8 @@ LogicalResult BatchNormGradOp::verify() {
     return emitOpError("input must have rank 2 or more");
   if (getOutputGrad().getType() != input || getInputGrad().getType() != input)
     return emitOpError("input, output_grad and input_grad must have one type");
+  if (getReluOutput() && getReluOutput().getType() != input)
+    return emitOpError("relu_output must have the input's type");
   auto vec = RankedTensorType::get({input.getDimSize(1)}, input.getElementType());
   for (Value v : {getScale(), getRunningMean(), getRunningVar(),
                   getScaleGrad(), getBiasGrad()})

@@ -626,7 +626,9 @@ def FF_BatchNormGradOp : FF_Op<"batch_norm_grad", [Pure]> {
   let description = [{
     Recomputes the normalisation from `input` (batch statistics with
     `training`, the running ones otherwise) and returns the gradients for the
-    input, the scale and the bias.
+    input, the scale and the bias. With `relu_output`, `output_grad` is first
+    masked to where `relu_output > 0`: the gradient of a relu that `ff-fuse`
+    folded in (the mask is never written out).
 
     Example:
     ```mlir
@@ -637,6 +639,7 @@ def FF_BatchNormGradOp : FF_Op<"batch_norm_grad", [Pure]> {
   }];
   let arguments = (ins FF_Tensor:$input, FF_Tensor:$output_grad, FF_Tensor:$scale,
                        FF_Tensor:$running_mean, FF_Tensor:$running_var,
+                       Optional<FF_Tensor>:$relu_output,
                        DefaultValuedAttr<F64Attr, "1.0e-5">:$epsilon,
                        UnitAttr:$training);
   let results = (outs FF_Tensor:$input_grad, FF_Tensor:$scale_grad,
