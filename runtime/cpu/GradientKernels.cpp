@@ -602,16 +602,20 @@ void avgPool2dGrad(const T *dy, const Shape &dyShape, const Window2D &win,
 
 //===--- Normalisation ----------------------------------------------------===//
 
-template <typename T>
-void batchNormGrad(const T *x, const Shape &xShape, const T *dy, const T *scale,
-                   const NoDeduce<T> *runningMean,
-                   const NoDeduce<T> *runningVar, double epsilon, bool training,
-                   NoDeduce<T> *dx, NoDeduce<T> *dscale, NoDeduce<T> *dbias,
-                   const NoDeduce<T> *reluOutput) {
+namespace {
+/// batchNormGrad, with the relu mask compiled in or out (Masked), so that
+/// both variants vectorise.
+template <bool Masked, typename T>
+void batchNormGradImpl(const T *x, const Shape &xShape, const T *dy, const T *scale,
+                       const T *runningMean, const T *runningVar, double epsilon,
+                       bool training, T *dx, T *dscale, T *dbias, const T *reluOutput) {
   assert(xShape.size() >= 2);
   // The incoming gradient, masked by a fused relu's output where there is one.
-  auto grad = [reluOutput](const T *g, const T *mask, int64_t k) -> T {
-    return reluOutput ? (mask[k] > T(0) ? g[k] : T(0)) : g[k];
+  auto grad = [](const T *g, const T *mask, int64_t k) -> T {
+    if constexpr (Masked)
+      return mask[k] > T(0) ? g[k] : T(0);
+    else
+      return g[k];
   };
   const int64_t n = xShape[0], c = xShape[1],
                 s = product(xShape, 2, xShape.size());
@@ -694,6 +698,21 @@ void batchNormGrad(const T *x, const Shape &xShape, const T *dy, const T *scale,
     }
   }
   });
+}
+} // namespace
+
+template <typename T>
+void batchNormGrad(const T *x, const Shape &xShape, const T *dy, const T *scale,
+                   const NoDeduce<T> *runningMean,
+                   const NoDeduce<T> *runningVar, double epsilon, bool training,
+                   NoDeduce<T> *dx, NoDeduce<T> *dscale, NoDeduce<T> *dbias,
+                   const NoDeduce<T> *reluOutput) {
+  if (reluOutput)
+    batchNormGradImpl<true>(x, xShape, dy, scale, runningMean, runningVar, epsilon, training,
+                            dx, dscale, dbias, reluOutput);
+  else
+    batchNormGradImpl<false>(x, xShape, dy, scale, runningMean, runningVar, epsilon, training,
+                             dx, dscale, dbias, reluOutput);
 }
 
 template <typename T>
