@@ -6,6 +6,8 @@ set -euo pipefail
 PACKAGES=(
   # build
   cmake ninja-build ccache g++ pkg-config
+  # the linker ffc runs on the CPU kernels it generates
+  binutils
   # MLIR / LLVM 22 (compiler, lit, FileCheck)
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   # artifacts and the ONNX frontend
