@@ -1,6 +1,7 @@
 //===- ArtifactTest.cpp - the .ffx loader's checks and the checkpoint writer ===//
 
 #include "runtime/Artifact.h"
+#include "runtime/tests/ArtifactBuilders.h"
 
 #include <gtest/gtest.h>
 
@@ -16,49 +17,7 @@ namespace {
 using ffx::ElementType;
 using ffx::TensorKind;
 
-std::unique_ptr<ffx::TensorT> tensor(std::vector<int64_t> shape,
-                                     TensorKind kind = TensorKind::Activation,
-                                     ElementType type = ElementType::F32) {
-  auto t = std::make_unique<ffx::TensorT>();
-  t->shape = std::move(shape);
-  t->kind = kind;
-  t->element_type = type;
-  return t;
-}
-
-std::unique_ptr<ffx::TensorT> paramTensor(std::vector<int64_t> shape, int32_t param) {
-  auto t = tensor(std::move(shape), TensorKind::Param);
-  t->param = param;
-  return t;
-}
-
-std::unique_ptr<ffx::TensorT> aliasTensor(std::vector<int64_t> shape, int32_t of) {
-  auto t = tensor(std::move(shape), TensorKind::Alias);
-  t->alias_of = of;
-  return t;
-}
-
-std::unique_ptr<ffx::OpT> op(std::string kind, std::vector<int32_t> operands,
-                             std::vector<int32_t> results, int32_t block,
-                             std::vector<int32_t> freeAfter = {}) {
-  auto o = std::make_unique<ffx::OpT>();
-  o->kind = std::move(kind);
-  o->operands = std::move(operands);
-  o->results = std::move(results);
-  o->block = block;
-  o->node = "/node/" + o->kind;
-  o->free_after = std::move(freeAfter);
-  return o;
-}
-
-std::unique_ptr<ffx::AttrT> attr(std::string name, std::vector<int64_t> ints,
-                                 std::vector<double> floats = {}) {
-  auto a = std::make_unique<ffx::AttrT>();
-  a->name = std::move(name);
-  a->ints = std::move(ints);
-  a->floats = std::move(floats);
-  return a;
-}
+using namespace ffrt::artifact_builders;
 
 // A forward pass shared by the three programs: x [2x1x2x2] -> alias [2x4] ->
 // linear(w [2x4], b [2]) -> [2x2]. Tensors 0..4: x, flat, w, b, logits.

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/export/OnnxExport.h"
+#include "runtime/tests/ArtifactBuilders.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -18,34 +19,7 @@ namespace {
 using ffx::ElementType;
 using ffx::TensorKind;
 
-std::unique_ptr<ffx::TensorT> tensor(std::vector<int64_t> shape,
-                                     TensorKind kind = TensorKind::Activation) {
-  auto t = std::make_unique<ffx::TensorT>();
-  t->shape = std::move(shape);
-  t->kind = kind;
-  t->element_type = ElementType::F32;
-  return t;
-}
-
-std::unique_ptr<ffx::OpT> op(std::string kind, std::vector<int32_t> operands,
-                             std::vector<int32_t> results) {
-  auto o = std::make_unique<ffx::OpT>();
-  o->kind = std::move(kind);
-  o->operands = std::move(operands);
-  o->results = std::move(results);
-  o->block = 0;
-  o->node = "/node/" + o->kind;
-  return o;
-}
-
-std::unique_ptr<ffx::AttrT> attr(std::string name, std::vector<int64_t> ints,
-                                 std::vector<double> floats = {}) {
-  auto a = std::make_unique<ffx::AttrT>();
-  a->name = std::move(name);
-  a->ints = std::move(ints);
-  a->floats = std::move(floats);
-  return a;
-}
+using namespace ffrt::artifact_builders;
 
 /// x [4x2x2x2] -> alias [4x8] -> linear(w [6x8]) -> [4x6] -> goodness in 3
 /// groups -> [4x3] -> vote(softmax) -> [4x3]; `middle` may insert ops on the
