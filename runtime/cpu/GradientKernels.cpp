@@ -611,11 +611,13 @@ void batchNormGradImpl(const T *x, const Shape &xShape, const T *dy, const T *sc
                        bool training, T *dx, T *dscale, T *dbias, const T *reluOutput) {
   assert(xShape.size() >= 2);
   // The incoming gradient, masked by a fused relu's output where there is one.
+  // (Both loads are unconditional, so that the select vectorises.)
   auto grad = [](const T *g, const T *mask, int64_t k) -> T {
+    const T gk = g[k];
     if constexpr (Masked)
-      return mask[k] > T(0) ? g[k] : T(0);
+      return mask[k] > T(0) ? gk : T(0);
     else
-      return g[k];
+      return gk;
   };
   const int64_t n = xShape[0], c = xShape[1],
                 s = product(xShape, 2, xShape.size());
