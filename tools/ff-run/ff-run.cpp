@@ -894,6 +894,12 @@ int infoCommand(const Artifact &art) {
   for (const ffx::Program *p : *art.model()->programs())
     std::printf("program %s: %u ops, %u tensors\n", p->name()->c_str(), p->ops()->size(),
                 p->tensors()->size());
+  if (const ffx::KernelLibrary *k = art.model()->kernels())
+    std::printf("%u generated kernels for CPU %s (%u bytes of native code)\n",
+                k->symbols() ? k->symbols()->size() : 0u, str(k->cpu()).c_str(),
+                k->code() ? k->code()->size() : 0u);
+  else
+    std::printf("no generated kernels\n");
   return 0;
 }
 
