@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 
 #include <dlfcn.h>
 #include <sys/mman.h>
@@ -12,21 +13,17 @@ namespace ffrt {
 namespace cpu {
 namespace {
 
-/// Whether this CPU has `feature` (a name ffc records; unknown names: false).
+/// Whether this CPU has `feature` (unknown names: false).
 bool cpuHas(const std::string &feature) {
   __builtin_cpu_init();
-  if (feature == "sse4.2")
-    return __builtin_cpu_supports("sse4.2");
-  if (feature == "avx")
-    return __builtin_cpu_supports("avx");
-  if (feature == "avx2")
-    return __builtin_cpu_supports("avx2");
-  if (feature == "fma")
-    return __builtin_cpu_supports("fma");
-  if (feature == "f16c")
-    return __builtin_cpu_supports("f16c");
-  if (feature == "avx512f")
-    return __builtin_cpu_supports("avx512f");
+  // `__builtin_cpu_supports` takes literals only: kCpuFeatures, in its order.
+  const bool present[] = {__builtin_cpu_supports("sse4.2"), __builtin_cpu_supports("avx"),
+                          __builtin_cpu_supports("avx2"),   __builtin_cpu_supports("fma"),
+                          __builtin_cpu_supports("f16c"),   __builtin_cpu_supports("avx512f")};
+  static_assert(sizeof(present) / sizeof(bool) == std::size(kCpuFeatures));
+  for (size_t i = 0; i < std::size(kCpuFeatures); ++i)
+    if (feature == kCpuFeatures[i])
+      return present[i];
   return false;
 }
 

@@ -18,6 +18,10 @@
 namespace ffrt {
 namespace cpu {
 
+/// The ISA extensions ffc records for the code it generates (those the target
+/// CPU has) and the loader checks on this CPU.
+inline constexpr const char *kCpuFeatures[] = {"sse4.2", "avx", "avx2", "fma", "f16c", "avx512f"};
+
 /// `void kernel(void **buffers, int64_t begin, int64_t end)`: buffers are the
 /// op's operands then its results; [begin, end) rows of dimension 0.
 using KernelFn = void (*)(void **, int64_t, int64_t);

@@ -91,6 +91,18 @@ Vec centralDiff(Vec &v, const std::function<double()> &loss) {
 }
 
 /// Checks an analytic gradient against a finite-difference one.
+/// The float kernels' `f` against the double kernels' `d`: within 1e-4 of
+/// the larger of 1 and d's largest magnitude.
+void expectFloatMatchesDouble(const Vec &d, const std::vector<float> &f, const char *what) {
+  ASSERT_EQ(d.size(), f.size()) << what;
+  double maxAbs = 0;
+  for (double v : d)
+    maxAbs = std::max(maxAbs, std::abs(v));
+  for (size_t i = 0; i < d.size(); ++i)
+    ASSERT_LE(std::abs(d[i] - f[i]), 1e-4 * std::max(1.0, maxAbs))
+        << what << "[" << i << "] (float)";
+}
+
 void expectGradNear(const std::vector<double> &analytic, const Vec &fd,
                     const char *what) {
   ASSERT_EQ(analytic.size(), fd.size()) << what;
@@ -381,16 +393,8 @@ void checkConv(const ConvCase &cc, unsigned seed) {
     conv2dGradInput(rf.data(), ys, wf.data(), ws, win, cc.groups, dxf.data(), cc.x);
     conv2dGradWeight(xf.data(), cc.x, rf.data(), ys, win, cc.groups, dwf.data(), ws);
   }
-  auto check = [](const Vec &d, const std::vector<float> &f, const char *what) {
-    double maxAbs = 0;
-    for (double v : d)
-      maxAbs = std::max(maxAbs, std::abs(v));
-    for (size_t i = 0; i < d.size(); ++i)
-      ASSERT_LE(std::abs(d[i] - f[i]), 1e-4 * std::max(1.0, maxAbs))
-          << what << "[" << i << "] (float)";
-  };
-  check(dx, dxf, "dx");
-  check(dw, dwf, "dw");
+  expectFloatMatchesDouble(dx, dxf, "dx");
+  expectFloatMatchesDouble(dw, dwf, "dw");
 }
 
 TEST(ConvGrad, WideChannelsStrideDilationAsymmetric) {
@@ -491,16 +495,8 @@ TEST(ConvGrad, FloatAgreesWithDouble) {
   conv2dGradWeight(x.data(), xs, dy.data(), ys, win, 2, dw.data(), ws);
   conv2dGradInput(dyf.data(), ys, wf.data(), ws, win, 2, dxf.data(), xs);
   conv2dGradWeight(xf.data(), xs, dyf.data(), ys, win, 2, dwf.data(), ws);
-  auto check = [](const Vec &d, const std::vector<float> &f, const char *what) {
-    double maxAbs = 0;
-    for (double v : d)
-      maxAbs = std::max(maxAbs, std::abs(v));
-    for (size_t i = 0; i < d.size(); ++i)
-      ASSERT_LE(std::abs(d[i] - f[i]), 1e-4 * std::max(1.0, maxAbs))
-          << what << "[" << i << "]";
-  };
-  check(dx, dxf, "dx");
-  check(dw, dwf, "dw");
+  expectFloatMatchesDouble(dx, dxf, "dx");
+  expectFloatMatchesDouble(dw, dwf, "dw");
 }
 
 //===--- Elementwise ------------------------------------------------------===//

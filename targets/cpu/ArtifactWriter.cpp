@@ -204,7 +204,6 @@ private:
   FailureOr<int32_t> idOf(Value value, Operation *user);
   LogicalResult lowerBlock(ff::BlockOp block);
   LogicalResult lowerOp(Operation *op, int32_t block);
-  LogicalResult lowerFused(ff::FusedOp fused, int32_t block);
   LogicalResult lowerAttrs(Operation *op, OpRecord &record);
   FailureOr<int32_t> paramIndex(StringRef name, Operation *op);
   bool acceptsUnitAttr(Operation *op, StringAttr name);
@@ -373,14 +372,15 @@ LogicalResult ProgramWriter::lowerOp(Operation *op, int32_t block) {
   }
   if (isa<ff::StopGradientOp, ff::ReshapeOp, ff::FlattenOp>(op))
     return addAlias(op->getResult(0), op->getOperand(0), op);
-  if (auto fused = dyn_cast<ff::FusedOp>(op))
-    return lowerFused(fused, block);
 
   StringRef name = op->getName().getStringRef();
   if (!name.consume_front("ff.") || !op->isRegistered())
     return op->emitError() << "'" << op->getName()
                            << "' is not an ff op; the artifact's programs hold ff ops only";
-  if (op->getNumRegions())
+  // A kernel group is an op of kind "fused" that calls generated kernel
+  // `kernel` on the group's inputs and results; its region is in the kernel.
+  auto fused = dyn_cast<ff::FusedOp>(op);
+  if (op->getNumRegions() && !fused)
     return op->emitError() << "ops with regions cannot be written to an artifact";
   if (!hasKnownSlots(op) && (op->hasTrait<OpTrait::AttrSizedOperandSegments>() ||
                              op->hasTrait<OpTrait::AttrSizedResultSegments>()))
@@ -401,44 +401,21 @@ LogicalResult ProgramWriter::lowerOp(Operation *op, int32_t block) {
       return failure();
     record.operands.push_back(*id);
   }
-  if (failed(lowerAttrs(op, record)))
+  if (fused) {
+    auto index = kernels_.indexOf.find(fused.getKernel());
+    if (index == kernels_.indexOf.end())
+      return fused.emitError() << "kernel group '" << fused.getKernel()
+                               << "' has no generated kernel";
+    record.attrs.push_back(AttrRecord{"kernel", {index->second}, {}});
+  } else if (failed(lowerAttrs(op, record))) {
     return failure();
+  }
   for (Value result : resultSlots(op)) {
     if (!result) {
       record.results.push_back(-1);
       continue;
     }
     FailureOr<int32_t> id = addTensor(result, op, ffx::TensorKind::Activation);
-    if (failed(id))
-      return failure();
-    record.results.push_back(*id);
-  }
-  ops_.push_back(std::move(record));
-  return success();
-}
-
-/// A kernel group: an op of kind "fused" that calls generated kernel `kernel`
-/// on the group's inputs and results.
-LogicalResult ProgramWriter::lowerFused(ff::FusedOp fused, int32_t block) {
-  auto index = kernels_.indexOf.find(fused.getKernel());
-  if (index == kernels_.indexOf.end())
-    return fused.emitError() << "kernel group '" << fused.getKernel() << "' has no generated kernel";
-  OpRecord record;
-  record.kind = "fused";
-  record.block = block;
-  record.node = nodeName(fused.getLoc());
-  for (Value input : fused.getInputs()) {
-    FailureOr<int32_t> id = idOf(input, fused);
-    if (failed(id))
-      return failure();
-    record.operands.push_back(*id);
-  }
-  AttrRecord kernel;
-  kernel.name = "kernel";
-  kernel.ints.push_back(index->second);
-  record.attrs.push_back(kernel);
-  for (Value result : fused.getResults()) {
-    FailureOr<int32_t> id = addTensor(result, fused, ffx::TensorKind::Activation);
     if (failed(id))
       return failure();
     record.results.push_back(*id);

@@ -2,6 +2,7 @@
 #include "targets/cpu/KernelCodegen.h"
 
 #include "dialects/FF/IR/FFOps.h"
+#include "runtime/cpu/KernelLibrary.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
@@ -267,9 +268,6 @@ LogicalResult buildKernel(OpBuilder &b, ff::FusedOp fused, StringRef name) {
   return status;
 }
 
-/// ISA extensions the runtime knows how to check (runtime/cpu/KernelLibrary).
-constexpr const char *kCheckedFeatures[] = {"sse4.2", "avx", "avx2", "fma", "f16c", "avx512f"};
-
 FailureOr<std::unique_ptr<llvm::TargetMachine>> createTargetMachine(ModuleOp where,
                                                                     StringRef cpu) {
   static bool initialized = [] {
@@ -361,9 +359,11 @@ FailureOr<OwningOpRef<ModuleOp>> buildKernelModule(ModuleOp module, KernelTable 
   return kernels;
 }
 
-FailureOr<std::unique_ptr<llvm::Module>> lowerKernelModule(ModuleOp kernels,
-                                                           llvm::LLVMContext &llvmContext,
-                                                           StringRef cpu, KernelTable &table) {
+namespace {
+/// lowerKernelModule for a target machine made already.
+FailureOr<std::unique_ptr<llvm::Module>> lowerFor(ModuleOp kernels, llvm::LLVMContext &llvmContext,
+                                                  llvm::TargetMachine &machine,
+                                                  KernelTable &table) {
   MLIRContext *ctx = kernels.getContext();
   DialectRegistry registry;
   registerBuiltinDialectTranslation(registry);
@@ -389,15 +389,12 @@ FailureOr<std::unique_ptr<llvm::Module>> lowerKernelModule(ModuleOp kernels,
   if (failed(pm.run(kernels)))
     return kernels.emitError() << "lowering the CPU kernels to the LLVM dialect failed";
 
-  FailureOr<std::unique_ptr<llvm::TargetMachine>> machine = createTargetMachine(kernels, cpu);
-  if (failed(machine))
-    return failure();
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(kernels, llvmContext, "ffc_kernels");
   if (!llvmModule)
     return kernels.emitError() << "translating the CPU kernels to LLVM IR failed";
-  llvmModule->setTargetTriple((*machine)->getTargetTriple());
-  llvmModule->setDataLayout((*machine)->createDataLayout());
+  llvmModule->setTargetTriple(machine.getTargetTriple());
+  llvmModule->setDataLayout(machine.createDataLayout());
 
   // The ABI entries: `void NAME(void **buffers, int64_t begin, int64_t end)`
   // around each kernel body, which is inlined into it.
@@ -430,16 +427,16 @@ FailureOr<std::unique_ptr<llvm::Module>> lowerKernelModule(ModuleOp kernels,
   for (llvm::Function &function : *llvmModule) {
     if (function.isDeclaration())
       continue;
-    function.addFnAttr("target-cpu", (*machine)->getTargetCPU());
-    if (!(*machine)->getTargetFeatureString().empty())
-      function.addFnAttr("target-features", (*machine)->getTargetFeatureString());
+    function.addFnAttr("target-cpu", machine.getTargetCPU());
+    if (!machine.getTargetFeatureString().empty())
+      function.addFnAttr("target-features", machine.getTargetFeatureString());
   }
 
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
   llvm::ModuleAnalysisManager mam;
-  llvm::PassBuilder builder(machine->get());
+  llvm::PassBuilder builder(&machine);
   builder.registerModuleAnalyses(mam);
   builder.registerCGSCCAnalyses(cgam);
   builder.registerFunctionAnalyses(fam);
@@ -447,12 +444,22 @@ FailureOr<std::unique_ptr<llvm::Module>> lowerKernelModule(ModuleOp kernels,
   builder.crossRegisterProxies(lam, fam, cgam, mam);
   builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(*llvmModule, mam);
 
-  table.cpu = (*machine)->getTargetCPU().str();
+  table.cpu = machine.getTargetCPU().str();
   table.features.clear();
-  for (const char *feature : kCheckedFeatures)
-    if ((*machine)->getMCSubtargetInfo()->checkFeatures(std::string("+") + feature))
+  for (const char *feature : ffrt::cpu::kCpuFeatures)
+    if (machine.getMCSubtargetInfo()->checkFeatures(std::string("+") + feature))
       table.features.push_back(feature);
   return llvmModule;
+}
+} // namespace
+
+FailureOr<std::unique_ptr<llvm::Module>> lowerKernelModule(ModuleOp kernels,
+                                                           llvm::LLVMContext &llvmContext,
+                                                           StringRef cpu, KernelTable &table) {
+  FailureOr<std::unique_ptr<llvm::TargetMachine>> machine = createTargetMachine(kernels, cpu);
+  if (failed(machine))
+    return failure();
+  return lowerFor(kernels, llvmContext, **machine, table);
 }
 
 LogicalResult compileKernels(ModuleOp module, StringRef cpu, KernelTable &table) {
@@ -461,13 +468,13 @@ LogicalResult compileKernels(ModuleOp module, StringRef cpu, KernelTable &table)
     return failure();
   if (table.symbols.empty())
     return success();
-  llvm::LLVMContext llvmContext;
-  FailureOr<std::unique_ptr<llvm::Module>> llvmModule =
-      lowerKernelModule(**kernels, llvmContext, cpu, table);
-  if (failed(llvmModule))
-    return failure();
   FailureOr<std::unique_ptr<llvm::TargetMachine>> machine = createTargetMachine(module, cpu);
   if (failed(machine))
+    return failure();
+  llvm::LLVMContext llvmContext;
+  FailureOr<std::unique_ptr<llvm::Module>> llvmModule =
+      lowerFor(**kernels, llvmContext, **machine, table);
+  if (failed(llvmModule))
     return failure();
 
   llvm::SmallVector<char, 0> object;

@@ -400,7 +400,8 @@ int runFfcMain(int argc, char **argv) {
                    << " --mlir-pass-pipeline-crash-reproducer=FILE for a reproducer)\n";
       return 1;
     }
-    if (!opts.dumpPhasesTo.empty() && phase.phase != Phase::Artifact) {
+    // The target phases change no ff IR: they print or write their own output.
+    if (!opts.dumpPhasesTo.empty() && phase.phase < Phase::Kernels) {
       llvm::SmallString<256> path(opts.dumpPhasesTo);
       llvm::sys::path::append(path, std::to_string(static_cast<int>(phase.phase)) +
                                         "-" + phase.name + ".mlir");
