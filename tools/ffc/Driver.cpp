@@ -341,8 +341,15 @@ int runFfcMain(int argc, char **argv) {
   registerPassManagerCLOptions();
   Options opts;
   cl::SetVersionPrinter(printVersion);
+  // MLIR's context and pass-manager flags (--mlir-print-ir-after-all,
+  // --mlir-timing, ...) stay available under their own heading; the hundreds
+  // of LLVM backend flags libLLVM registers stay out of --help.
+  cl::OptionCategory mlirCategory{"MLIR debugging options"};
+  for (auto &entry : cl::getRegisteredOptions())
+    if (entry.first.starts_with("mlir-"))
+      entry.second->addCategory(mlirCategory);
   cl::HideUnrelatedOptions({&opts.category, &opts.trainCategory, &opts.targetCategory,
-                           &cl::getGeneralCategory()});
+                           &mlirCategory});
   cl::ParseCommandLineOptions(
       argc, argv,
       "ffc: compiles neural-network models into local-loss (Forward-Forward) "
