@@ -1,13 +1,18 @@
 //===- Executor.cpp - runs an artifact's programs on the CPU --------------===//
 #include "runtime/Executor.h"
+#include "runtime/MemoryPlan.h"
 
 #include "runtime/cpu/ForwardKernels.h"
 #include "runtime/cpu/GradientKernels.h"
 #include "runtime/cpu/KernelLibrary.h"
 #include "runtime/cpu/Parallel.h"
 
+#include <cassert>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <functional>
+#include <limits>
 #include <unordered_map>
 
 namespace ffrt {
@@ -21,7 +26,7 @@ struct Slot {
   Shape shape;
   float *f32 = nullptr;
   int32_t *i32 = nullptr;
-  int64_t owner = -1; // index into the owned buffers, or -1 (param, input, ...)
+  bool inArena = false; // an activation placed by the program's memory plan
 };
 
 Shape toShape(const flatbuffers::Vector<int64_t> *dims) {
@@ -39,14 +44,49 @@ struct Executor::Impl {
   // Per run.
   const ffx::Program *program = nullptr;
   std::vector<Slot> slots;
-  std::vector<std::vector<float>> ownedF32;
-  std::vector<std::vector<int32_t>> ownedI32;
+  // Activations live in one arena at the offsets of the program's memory
+  // plan (planned on its first run); the arena is kept across steps and
+  // shared by the programs, which run one at a time.
+  std::unordered_map<const ffx::Program *, MemoryPlan> plans;
+  const MemoryPlan *plan = nullptr;
+  struct FreeDeleter {
+    void operator()(void *p) const { std::free(p); }
+  };
+  std::unique_ptr<std::byte, FreeDeleter> arena;
+  int64_t arenaBytes = 0;
+  // FFRT_ARENA_FILL=nan fills every activation with NaN before its op runs
+  // (a check that no kernel reads its outputs before writing them).
+  bool fillNaN = false;
   std::vector<std::vector<float>> inputF32;
   std::vector<std::vector<int32_t>> inputI32;
   int64_t liveBytes = 0;
   std::string error;
 
-  Impl(const Artifact &a, Executor &o, uint64_t seed) : artifact(a), owner(o), rng(seed) {}
+  Impl(const Artifact &a, Executor &o, uint64_t seed) : artifact(a), owner(o), rng(seed) {
+    const char *fill = std::getenv("FFRT_ARENA_FILL");
+    fillNaN = fill && std::string(fill) == "nan";
+  }
+
+  /// The memory plan of `program` and an arena that holds it.
+  bool prepareArena(const ffx::Program *p) {
+    auto it = plans.find(p);
+    if (it == plans.end())
+      it = plans.emplace(p, planMemory(*p)).first;
+    plan = &it->second;
+    if (plan->arenaBytes > arenaBytes) {
+      arena.reset();
+      size_t bytes = size_t(plan->arenaBytes);
+      void *mem = std::aligned_alloc(MemoryPlan::kAlignment, bytes);
+      if (!mem) {
+        error = "cannot allocate " + std::to_string(bytes >> 20) +
+                " MiB for the activations of program '" + p->name()->str() + "'";
+        return false;
+      }
+      arena.reset(static_cast<std::byte *>(mem));
+      arenaBytes = plan->arenaBytes;
+    }
+    return true;
+  }
 
   const ffx::Tensor *tensor(int32_t id) { return program->tensors()->Get(id); }
 
@@ -89,15 +129,17 @@ struct Executor::Impl {
     const ffx::Tensor *t = tensor(id);
     s.shape = toShape(t->shape());
     int64_t n = numElements(s.shape);
-    if (t->element_type() == ffx::ElementType::I32) {
-      s.owner = ownedI32.size();
-      ownedI32.emplace_back(n);
-      s.i32 = ownedI32.back().data();
-    } else {
-      s.owner = ownedF32.size();
-      ownedF32.emplace_back(n);
-      s.f32 = ownedF32.back().data();
-    }
+    assert(plan->offset[id] >= 0 && "results are placed by the memory plan");
+    std::byte *data = arena.get() + plan->offset[id];
+    if (t->element_type() == ffx::ElementType::I32)
+      s.i32 = reinterpret_cast<int32_t *>(data);
+    else
+      s.f32 = reinterpret_cast<float *>(data);
+    if (fillNaN && s.f32)
+      std::fill(s.f32, s.f32 + n, std::numeric_limits<float>::quiet_NaN());
+    else if (fillNaN)
+      std::fill(s.i32, s.i32 + n, std::numeric_limits<int32_t>::min());
+    s.inArena = true;
     liveBytes += 4 * n;
     owner.peakBytes = std::max(owner.peakBytes, liveBytes);
     return s;
@@ -105,19 +147,12 @@ struct Executor::Impl {
 
   void release(int32_t id) {
     Slot &s = slots[root(id)];
-    if (s.owner < 0)
+    if (!s.inArena)
       return;
-    const ffx::Tensor *t = tensor(root(id));
-    if (t->element_type() == ffx::ElementType::I32) {
-      liveBytes -= 4 * int64_t(ownedI32[s.owner].size());
-      std::vector<int32_t>().swap(ownedI32[s.owner]);
-    } else {
-      liveBytes -= 4 * int64_t(ownedF32[s.owner].size());
-      std::vector<float>().swap(ownedF32[s.owner]);
-    }
+    liveBytes -= 4 * numElements(s.shape);
     s.f32 = nullptr;
     s.i32 = nullptr;
-    s.owner = -1;
+    s.inArena = false;
   }
 
   // Attributes.
@@ -486,9 +521,9 @@ bool Executor::Impl::run(const std::string &name, const std::vector<HostTensor> 
   }
   size_t numTensors = program->tensors()->size();
   slots.assign(numTensors, Slot());
-  ownedF32.clear();
-  ownedI32.clear();
   liveBytes = 0;
+  if (!prepareArena(program))
+    return false;
   auto progInputs = program->inputs();
   if (!progInputs || progInputs->size() != inputs.size()) {
     error = "program '" + name + "' takes " +
@@ -541,8 +576,6 @@ bool Executor::Impl::run(const std::string &name, const std::vector<HostTensor> 
     outputs.push_back(std::move(h));
   }
   slots.clear();
-  ownedF32.clear();
-  ownedI32.clear();
   return true;
 }
 

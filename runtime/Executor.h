@@ -1,10 +1,14 @@
 //===- Executor.h - runs an artifact's programs on the CPU ------*- C++ -*-===//
 //
 // The CPU reference device: executes a program op by op with the kernels of
-// runtime/cpu, allocating each op's results when it runs and freeing tensors
-// where the artifact's buffer plan says they die, so a block's activations are
-// gone before the next block runs. Parameters and optimizer state live in the
-// executor across steps; `param_store` ops update them.
+// runtime/cpu. Activations live in one arena, at offsets planned from the
+// artifact's buffer plan (runtime/MemoryPlan.h): tensors that are not live at
+// the same time share bytes, so a block's activations make room for the next
+// block's, and a step allocates and page-faults nothing once the arena is
+// warm. Kernels write every element of their results (the arena is not
+// zeroed; FFRT_ARENA_FILL=nan fills results with NaN first, to check that).
+// Parameters and optimizer state live in the executor across steps;
+// `param_store` ops update them.
 //
 //===----------------------------------------------------------------------===//
 #ifndef FFRT_EXECUTOR_H

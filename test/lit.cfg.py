@@ -24,6 +24,10 @@ config.environment["PYTHONPATH"] = os.path.join(config.ffc_src_root, "test", "li
 # lit runs tests side by side, each with OpenMP kernels (ours and oneDNN's):
 # threads that spin while waiting would starve one another on a small machine.
 config.environment["OMP_WAIT_POLICY"] = "passive"
+# FFRT_ARENA_FILL=nan (runtime/Executor.cpp) reaches the tests: the suite run
+# with it checks that no kernel reads an output before writing it.
+if "FFRT_ARENA_FILL" in os.environ:
+    config.environment["FFRT_ARENA_FILL"] = os.environ["FFRT_ARENA_FILL"]
 
 
 def python_has(module):
