@@ -630,26 +630,38 @@ void batchNormGradImpl(const T *x, const Shape &xShape, const T *dy, const T *sc
     // dy and dy * d, all in double.
     const double shift = n * s > 0 ? static_cast<double>(x[ch * s]) : 0.0;
     double sumD = 0, sumDD = 0, sumDy = 0, sumDyD = 0;
+    // Chunks of at most kChunk elements are summed in T (full-width vectors),
+    // the chunk sums in double: the error stays that of a kChunk-term sum.
+    constexpr int64_t kChunk = 1024;
+    const T shiftT = static_cast<T>(shift);
     for (int64_t i = 0; i < n; ++i) {
       const T *r = row(x, i), *g = row(dy, i);
       const T *mk = reluOutput ? row(reluOutput, i) : nullptr;
-      if (training) {
-#pragma omp simd reduction(+ : sumD, sumDD, sumDy, sumDyD)
-        for (int64_t k = 0; k < s; ++k) {
-          const double dv = static_cast<double>(r[k]) - shift;
-          const double gv = grad(g, mk, k);
-          sumD += dv;
-          sumDD += dv * dv;
-          sumDy += gv;
-          sumDyD += gv * dv;
+      for (int64_t k0 = 0; k0 < s; k0 += kChunk) {
+        const int64_t k1 = std::min(s, k0 + kChunk);
+        T cD = 0, cDD = 0, cDy = 0, cDyD = 0;
+        if (training) {
+#pragma omp simd reduction(+ : cD, cDD, cDy, cDyD)
+          for (int64_t k = k0; k < k1; ++k) {
+            const T dv = r[k] - shiftT;
+            const T gv = grad(g, mk, k);
+            cD += dv;
+            cDD += dv * dv;
+            cDy += gv;
+            cDyD += gv * dv;
+          }
+        } else {
+#pragma omp simd reduction(+ : cDy, cDyD)
+          for (int64_t k = k0; k < k1; ++k) {
+            const T gv = grad(g, mk, k);
+            cDy += gv;
+            cDyD += gv * (r[k] - shiftT);
+          }
         }
-      } else {
-#pragma omp simd reduction(+ : sumDy, sumDyD)
-        for (int64_t k = 0; k < s; ++k) {
-          const double gv = grad(g, mk, k);
-          sumDy += gv;
-          sumDyD += gv * (static_cast<double>(r[k]) - shift);
-        }
+        sumD += cD;
+        sumDD += cDD;
+        sumDy += cDy;
+        sumDyD += cDyD;
       }
     }
     double mean, var;
@@ -685,6 +697,7 @@ void batchNormGradImpl(const T *x, const Shape &xShape, const T *dy, const T *sc
         const T *r = row(x, i), *g = row(dy, i);
         const T *mk = reluOutput ? row(reluOutput, i) : nullptr;
         T *o = dx + (i * c + ch) * s;
+#pragma omp simd
         for (int64_t k = 0; k < s; ++k)
           o[k] = ca * grad(g, mk, k) + cb * (r[k] - mu) + c0;
       }
@@ -694,6 +707,7 @@ void batchNormGradImpl(const T *x, const Shape &xShape, const T *dy, const T *sc
         const T *g = row(dy, i);
         const T *mk = reluOutput ? row(reluOutput, i) : nullptr;
         T *o = dx + (i * c + ch) * s;
+#pragma omp simd
         for (int64_t k = 0; k < s; ++k)
           o[k] = grad(g, mk, k) * k1;
       }
