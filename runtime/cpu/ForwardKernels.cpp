@@ -656,34 +656,55 @@ void layerNorm(const T *x, const Shape &xShape, OptIn<T> scale, OptIn<T> bias,
   const int64_t inner = product(xShape, size_t(axis), xShape.size());
   if (inner == 0)
     return;
-  for (int64_t r = 0; r < outer; ++r) {
-    const T *p = x + r * inner;
-    T *q = y + r * inner;
-    double sum = 0;
-    for (int64_t i = 0; i < inner; ++i)
-      sum += p[i];
-    const double mean = sum / inner;
-    double sq = 0;
-    for (int64_t i = 0; i < inner; ++i) {
-      const double d = p[i] - mean;
-      sq += d * d;
+  // Rows split across threads; sums in chunks of 1024 in T (vectorised),
+  // chunk sums in double.
+  constexpr int64_t kChunk = 1024;
+  forRanges(outer, outer * inner, [&](int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; ++r) {
+      const T *p = x + r * inner;
+      T *q = y + r * inner;
+      double sum = 0;
+      for (int64_t i0 = 0; i0 < inner; i0 += kChunk) {
+        const int64_t i1 = std::min(inner, i0 + kChunk);
+        T part = 0;
+#pragma omp simd reduction(+ : part)
+        for (int64_t i = i0; i < i1; ++i)
+          part += p[i];
+        sum += part;
+      }
+      const double mean = sum / inner;
+      const T sub = static_cast<T>(mean);
+      double sq = 0;
+      for (int64_t i0 = 0; i0 < inner; i0 += kChunk) {
+        const int64_t i1 = std::min(inner, i0 + kChunk);
+        T part = 0;
+#pragma omp simd reduction(+ : part)
+        for (int64_t i = i0; i < i1; ++i) {
+          const T d = p[i] - sub;
+          part += d * d;
+        }
+        sq += part;
+      }
+      const T mul = static_cast<T>(1.0 / std::sqrt(sq / inner + epsilon));
+      if (scale && bias) {
+#pragma omp simd
+        for (int64_t i = 0; i < inner; ++i)
+          q[i] = (p[i] - sub) * mul * scale[i] + bias[i];
+      } else if (scale) {
+#pragma omp simd
+        for (int64_t i = 0; i < inner; ++i)
+          q[i] = (p[i] - sub) * mul * scale[i];
+      } else if (bias) {
+#pragma omp simd
+        for (int64_t i = 0; i < inner; ++i)
+          q[i] = (p[i] - sub) * mul + bias[i];
+      } else {
+#pragma omp simd
+        for (int64_t i = 0; i < inner; ++i)
+          q[i] = (p[i] - sub) * mul;
+      }
     }
-    const double inv = 1.0 / std::sqrt(sq / inner + epsilon);
-    const T mul = static_cast<T>(inv), sub = static_cast<T>(mean);
-    if (scale && bias) {
-      for (int64_t i = 0; i < inner; ++i)
-        q[i] = (p[i] - sub) * mul * scale[i] + bias[i];
-    } else if (scale) {
-      for (int64_t i = 0; i < inner; ++i)
-        q[i] = (p[i] - sub) * mul * scale[i];
-    } else if (bias) {
-      for (int64_t i = 0; i < inner; ++i)
-        q[i] = (p[i] - sub) * mul + bias[i];
-    } else {
-      for (int64_t i = 0; i < inner; ++i)
-        q[i] = (p[i] - sub) * mul;
-    }
-  }
+  });
 }
 
 //===----------------------------------------------------------------------===//
@@ -1203,23 +1224,30 @@ void adamStep(const T *param, const T *grad, const T *moment1, const T *moment2,
               int64_t n, double lr, double step, double beta1, double beta2,
               double epsilon, double weightDecay, bool decoupled, T *newParam,
               T *newMoment1, T *newMoment2) {
+  // The bias corrections and constants in double, the per-element update in
+  // T (as PyTorch's float Adam), vectorised and split across threads.
   const double bc1 = 1 - std::pow(beta1, step);
   const double bc2Sqrt = std::sqrt(1 - std::pow(beta2, step));
-  const double stepSize = lr / bc1;
-  const double shrink = decoupled ? 1 - lr * weightDecay : 1.0;
-  for (int64_t i = 0; i < n; ++i) {
-    double p = param[i];
-    double g = grad[i];
-    if (!decoupled)
-      g += weightDecay * p;
-    p *= shrink;
-    const double m = beta1 * moment1[i] + (1 - beta1) * g;
-    const double v = beta2 * moment2[i] + (1 - beta2) * g * g;
-    p -= stepSize * m / (std::sqrt(v) / bc2Sqrt + epsilon);
-    newParam[i] = static_cast<T>(p);
-    newMoment1[i] = static_cast<T>(m);
-    newMoment2[i] = static_cast<T>(v);
-  }
+  const T stepSize = static_cast<T>(lr / bc1);
+  const T shrink = static_cast<T>(decoupled ? 1 - lr * weightDecay : 1.0);
+  const T decay = static_cast<T>(decoupled ? 0.0 : weightDecay);
+  const T b1 = static_cast<T>(beta1), b2 = static_cast<T>(beta2);
+  const T c1 = static_cast<T>(1 - beta1), c2 = static_cast<T>(1 - beta2);
+  const T invBc2Sqrt = static_cast<T>(1.0 / bc2Sqrt), eps = static_cast<T>(epsilon);
+  forRanges(n, 4 * n, [&](int64_t lo, int64_t hi) {
+#pragma omp simd
+    for (int64_t i = lo; i < hi; ++i) {
+      T p = param[i];
+      const T g = grad[i] + decay * p;
+      p *= shrink;
+      const T m = b1 * moment1[i] + c1 * g;
+      const T v = b2 * moment2[i] + c2 * g * g;
+      p -= stepSize * m / (std::sqrt(v) * invBc2Sqrt + eps);
+      newParam[i] = p;
+      newMoment1[i] = m;
+      newMoment2[i] = v;
+    }
+  });
 }
 
 //===----------------------------------------------------------------------===//
