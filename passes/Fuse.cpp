@@ -4,10 +4,13 @@
 // regions, one kernel each. A group grows along producer-consumer edges: an
 // elementwise op joins the group of one of its producers when it iterates
 // over the same shape and every other value it reads is available where the
-// group starts (so the group can run at its first member's place). Values
-// that no op outside the group reads stay inside the kernel and never reach
-// memory. Ops that nothing can join still become one-op groups: every
-// elementwise op then runs as generated code. Before grouping, a ReLU after a
+// group starts (so the group can run at its first member's place). A
+// reduction over trailing dimensions (global average pool, per-channel
+// goodness, a spatial reduce_sum such as the SE gate's gradient) joins the
+// group computing its input and ends that chain: nothing in the group reads
+// it. Values that no op outside the group reads stay inside the kernel and
+// never reach memory. Elementwise ops that nothing can join still become
+// one-op groups: every elementwise op then runs as generated code. Before grouping, a ReLU after a
 // batch norm becomes the batch norm's epilogue, and the ReLU's gradient the
 // batch-norm gradient's prologue (a mask).
 //
@@ -95,6 +98,18 @@ struct FusePass : ffc::impl::FuseBase<FusePass> {
     std::vector<std::unique_ptr<Group>> groups;
     DenseMap<Operation *, Group *> groupOf;
     for (Operation &op : block) {
+      if (FusedOp::isFusibleReduction(&op)) {
+        // A reduction ends the group that computes its input: the reduced
+        // value is then never written. A reduction of anything else stays
+        // the runtime's kernel (nothing to save).
+        Operation *def = op.getOperand(0).getDefiningOp();
+        Group *producer = def ? groupOf.lookup(def) : nullptr;
+        if (producer && producer->space == op.getOperand(0).getType()) {
+          producer->members.push_back(&op);
+          groupOf[&op] = producer;
+        }
+        continue;
+      }
       if (!FusedOp::isFusible(&op))
         continue;
       Type space = op.getResult(0).getType();
@@ -105,9 +120,13 @@ struct FusePass : ffc::impl::FuseBase<FusePass> {
         if (it == groupOf.end() || it->second->space != space)
           continue;
         Group *candidate = it->second;
+        // Operands come from the group (not from one of its reductions, which
+        // are complete only when the kernel ends) or exist where it starts.
         bool legal = llvm::all_of(op.getOperands(), [&](Value v) {
           Operation *d = v.getDefiningOp();
-          return (d && groupOf.lookup(d) == candidate) || availableAt(v, candidate->first());
+          if (d && groupOf.lookup(d) == candidate)
+            return !FusedOp::isFusibleReduction(d);
+          return availableAt(v, candidate->first());
         });
         if (legal) {
           target = candidate;

@@ -520,7 +520,31 @@ private:
       const auto *dims = tensors.Get(id)->shape();
       return dims ? std::vector<int64_t>(dims->begin(), dims->end()) : std::vector<int64_t>();
     };
-    std::vector<int64_t> space = shapeOf(results->Get(0));
+    // The iteration space: the shape of each body output, or of what it
+    // reduces when a reduction computes it; the same for all outputs.
+    std::vector<const ffx::Op *> producer(body->tensors()->size(), nullptr);
+    if (body->ops())
+      for (const ffx::Op *bodyOp : *body->ops())
+        if (bodyOp->results())
+          for (int32_t r : *bodyOp->results())
+            if (r >= 0 && size_t(r) < producer.size())
+              producer[r] = bodyOp;
+    std::vector<int64_t> space;
+    for (size_t i = 0; i < results->size(); ++i) {
+      int32_t out = body->outputs()->Get(i);
+      const ffx::Op *def = producer[out];
+      std::vector<int64_t> iterated = bodyShape(out);
+      if (def && isFusedReduction(def->kind()->str()) && def->operands() &&
+          def->operands()->size() == 1)
+        iterated = bodyShape(def->operands()->Get(0));
+      if (i == 0)
+        space = iterated;
+      else if (iterated != space)
+        return fail() << where << "kernel " << index << " iterates over "
+                      << shapeString(space) << " for result 0 but over "
+                      << shapeString(iterated) << " for result " << i,
+               false;
+    }
     if (space.empty())
       return fail() << where << "a fused op iterates over at least one dimension", false;
     for (size_t i = 0; i < results->size(); ++i) {
@@ -530,10 +554,11 @@ private:
                       << " but kernel " << index << " computes "
                       << shapeString(bodyShape(body->outputs()->Get(i))),
                false;
-      if (id < 0 || shapeOf(id) != space ||
+      // The runtime splits rows of dimension 0 of the results across threads.
+      if (id < 0 || shapeOf(id).empty() || shapeOf(id)[0] != space[0] ||
           tensors.Get(id)->element_type() != ffx::ElementType::F32)
-        return fail() << where << "result " << i << " differs from result 0's f32 "
-                      << shapeString(space),
+        return fail() << where << "result " << i << " is not f32 with the " << space[0]
+                      << " rows of the kernel's iteration space " << shapeString(space),
                false;
     }
     if (const auto *operands = op.operands())
@@ -559,6 +584,10 @@ private:
     return true;
   }
 
+  /// Op kinds a kernel body may end a chain with (ff::FusedOp::isFusibleReduction).
+  static bool isFusedReduction(const std::string &kind) {
+    return kind == "global_avg_pool" || kind == "goodness" || kind == "reduce_sum";
+  }
   static bool validId(int32_t id, size_t numTensors) { return id >= 0 && size_t(id) < numTensors; }
   static std::string rangeNote(size_t numTensors) {
     return "the program has " + std::to_string(numTensors) + " tensors";

@@ -235,19 +235,25 @@ bool Executor::Impl::runOp(const ffx::Op *op) {
   auto scalar = [&](int i) -> double { return in(i).f32[0]; };
 
   if (kind == "fused") {
-    // A generated kernel: operands then results, split over rows of dim 0.
+    // A generated kernel: operands then results, split over rows of dim 0
+    // (every result has the iteration space's rows; a reduction's result is
+    // smaller than what it reads, so the work is the largest buffer).
     int64_t index = integer(op, "kernel", -1);
     std::vector<void *> buffers;
-    for (size_t i = 0; op->operands() && i < op->operands()->size(); ++i)
+    int64_t work = 0;
+    for (size_t i = 0; op->operands() && i < op->operands()->size(); ++i) {
       buffers.push_back(in(i).f32);
-    Shape space;
+      work = std::max(work, numElements(in(i).shape));
+    }
+    int64_t rows = 0;
     for (size_t i = 0; i < op->results()->size(); ++i) {
       Slot &r = out(i);
       buffers.push_back(r.f32);
-      space = r.shape;
+      rows = r.shape[0];
+      work = std::max(work, numElements(r.shape));
     }
     cpu::KernelFn kernel = kernels.kernel(size_t(index));
-    cpu::detail::forRanges(space[0], numElements(space),
+    cpu::detail::forRanges(rows, work,
                            [&](int64_t lo, int64_t hi) { kernel(buffers.data(), lo, hi); });
   } else if (kind == "conv2d") {
     Slot &x = in(0), &w = in(1);

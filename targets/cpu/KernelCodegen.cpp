@@ -147,13 +147,21 @@ FailureOr<Value> scalarOf(OpBuilder &b, Location loc, Operation *op, ArrayRef<Va
 }
 
 /// Builds `func.func @name(inputs..., results..., %begin, %end)`: one
-/// linalg.generic over rows [begin, end) of the iteration space.
+/// linalg.generic over rows [begin, end) of the iteration space. Results of
+/// reductions are outputs indexed by the kept dimensions only, zeroed first
+/// and accumulated with reassociable adds (so that the loop vectorises).
 LogicalResult buildKernel(OpBuilder &b, ff::FusedOp fused, StringRef name) {
   Location loc = fused.getLoc();
   MLIRContext *ctx = b.getContext();
-  auto spaceType = cast<RankedTensorType>(fused.getResult(0).getType());
+  RankedTensorType spaceType = fused.getIterationType();
   ArrayRef<int64_t> space = spaceType.getShape();
   Type f32 = b.getF32Type();
+  // The reduction computing each result, if any.
+  SmallVector<Operation *> reductionOf;
+  for (Value v : fused.getYield().getValues()) {
+    Operation *def = v.getDefiningOp();
+    reductionOf.push_back(def && ff::FusedOp::isFusibleReduction(def) ? def : nullptr);
+  }
 
   // Every buffer's shape, padded with leading 1s to the iteration rank.
   SmallVector<SmallVector<int64_t>> aligned;
@@ -164,9 +172,14 @@ LogicalResult buildKernel(OpBuilder &b, ff::FusedOp fused, StringRef name) {
   };
   for (Value input : fused.getInputs())
     addBuffer(cast<RankedTensorType>(input.getType()).getShape());
-  for (size_t i = 0; i < fused.getNumResults(); ++i)
-    addBuffer(space);
+  for (Operation *reduction : reductionOf)
+    if (reduction)
+      aligned.push_back(ff::FusedOp::reducedShape(reduction));
+    else
+      addBuffer(space);
   size_t numBuffers = aligned.size();
+  size_t numInputs = fused.getInputs().size();
+  auto isReduced = [&](size_t k) { return k >= numInputs && reductionOf[k - numInputs]; };
   auto broadcast = [&](size_t k, size_t d) { return aligned[k][d] == 1 && space[d] != 1; };
 
   // The kernel iterates over a collapsed space: dimension 0 (the rows the
@@ -187,9 +200,13 @@ LogicalResult buildKernel(OpBuilder &b, ff::FusedOp fused, StringRef name) {
       groups.push_back({d});
   }
   int64_t rank = groups.size();
+  // Reduction results drop the reduced groups (their maps are projections).
+  auto keeps = [&](size_t k, int64_t g) { return !isReduced(k) || !broadcast(k, groups[g].front()); };
   auto collapsedShape = [&](size_t k) {
     SmallVector<int64_t> dims;
-    for (const SmallVector<size_t> &group : groups) {
+    for (auto [g, group] : llvm::enumerate(groups)) {
+      if (!keeps(k, g))
+        continue;
       int64_t size = 1;
       for (size_t d : group)
         size *= aligned[k][d];
@@ -222,23 +239,35 @@ LogicalResult buildKernel(OpBuilder &b, ff::FusedOp fused, StringRef name) {
     Value buffer = entry->getArgument(k);
     ArrayRef<int64_t> dims = cast<MemRefType>(buffer.getType()).getShape();
     SmallVector<AffineExpr> exprs;
-    for (int64_t g = 0; g < rank; ++g)
+    for (int64_t g = 0; g < rank; ++g) {
+      if (!keeps(k, g))
+        continue;
       exprs.push_back(broadcast(k, groups[g].front()) ? getAffineConstantExpr(0, ctx)
                                                       : getAffineDimExpr(g, ctx));
+    }
     maps.push_back(AffineMap::get(rank, 0, exprs, ctx));
     if (!broadcast(k, 0)) {
-      SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
-      SmallVector<OpFoldResult> sizes, strides(rank, b.getIndexAttr(1));
+      int64_t bufferRank = dims.size();
+      SmallVector<OpFoldResult> offsets(bufferRank, b.getIndexAttr(0));
+      SmallVector<OpFoldResult> sizes, strides(bufferRank, b.getIndexAttr(1));
       offsets[0] = begin;
       sizes.push_back(rows);
-      for (int64_t g = 1; g < rank; ++g)
+      for (int64_t g = 1; g < bufferRank; ++g)
         sizes.push_back(b.getIndexAttr(dims[g]));
       buffer = memref::SubViewOp::create(b, loc, buffer, offsets, sizes, strides);
     }
+    if (isReduced(k)) // accumulated into: starts at zero
+      linalg::FillOp::create(b, loc, ValueRange{arith::ConstantOp::create(
+                                         b, loc, b.getFloatAttr(f32, 0.0))},
+                             ValueRange{buffer});
     views.push_back(buffer);
   }
-  size_t numInputs = fused.getInputs().size();
+  // A group of dimensions is a reduction when some result is reduced over it.
   SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  for (size_t k = numInputs; k < numBuffers; ++k)
+    for (int64_t g = 0; g < rank; ++g)
+      if (!keeps(k, g))
+        iterators[g] = utils::IteratorType::reduction;
   LogicalResult status = success();
   linalg::GenericOp::create(
       b, loc, TypeRange{}, ValueRange(views).take_front(numInputs),
@@ -249,6 +278,8 @@ LogicalResult buildKernel(OpBuilder &b, ff::FusedOp fused, StringRef name) {
              llvm::zip(fused.getBodyBlock().getArguments(), args.take_front(numInputs)))
           mapping.map(arg, scalar);
         for (Operation &op : fused.getBodyBlock().without_terminator()) {
+          if (ff::FusedOp::isFusibleReduction(&op))
+            continue; // accumulated at the yield
           SmallVector<Value> operands;
           for (Value v : op.getOperands())
             operands.push_back(mapping.lookup(v));
@@ -260,8 +291,25 @@ LogicalResult buildKernel(OpBuilder &b, ff::FusedOp fused, StringRef name) {
           mapping.map(op.getResult(0), *value);
         }
         SmallVector<Value> yielded;
-        for (Value v : fused.getYield().getValues())
-          yielded.push_back(mapping.lookup(v));
+        auto fast = arith::FastMathFlagsAttr::get(
+            nb.getContext(), arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
+        for (auto [i, v] : llvm::enumerate(fused.getYield().getValues())) {
+          Operation *reduction = reductionOf[i];
+          if (!reduction) {
+            yielded.push_back(mapping.lookup(v));
+            continue;
+          }
+          Value term = mapping.lookup(reduction->getOperand(0));
+          if (ff::FusedOp::reductionSquares(reduction))
+            term = arith::MulFOp::create(nb, nloc, term, term, fast);
+          double scale = ff::FusedOp::reductionScale(reduction);
+          if (scale != 1.0)
+            term = arith::MulFOp::create(
+                nb, nloc, term,
+                arith::ConstantOp::create(nb, nloc, nb.getFloatAttr(f32, scale)), fast);
+          yielded.push_back(
+              arith::AddFOp::create(nb, nloc, args[numInputs + i], term, fast));
+        }
         linalg::YieldOp::create(nb, nloc, yielded);
       });
   func::ReturnOp::create(b, loc);

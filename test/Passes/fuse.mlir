@@ -111,3 +111,62 @@ module {
     return %dx : tensor<2x3x2x2xf32>
   }
 }
+
+// -----
+
+// Reductions end groups. The SE gate's gradient (a product summed over space)
+// never writes the product; an activation feeding a global average pool is
+// yielded for its other reader and pooled in the same pass; the goodness of a
+// ReLU output (one group per channel) is one kernel. An op reading a
+// reduction's result cannot join the group that computes it, and a reduction
+// of a group's input (nothing to save), a goodness of channel groups, and a
+// bias gradient that drops dimensions stay library calls.
+// CHECK-LABEL: func.func @train_step
+// CHECK: %[[SE:.*]] = ff.fused "k0"(%arg0, %arg1) : (tensor<2x4x3x3xf32>, tensor<2x4x3x3xf32>) -> tensor<2x4x1x1xf32>
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT:   %[[P:.*]] = ff.mul
+// CHECK-NEXT:   %[[S:.*]] = ff.reduce_sum %[[P]] : (tensor<2x4x3x3xf32>) -> tensor<2x4x1x1xf32>
+// CHECK-NEXT:   ff.yield %[[S]] : tensor<2x4x1x1xf32>
+// CHECK: %[[H:.*]]:2 = ff.fused "k1"(%arg0) : (tensor<2x4x3x3xf32>) -> (tensor<2x4x3x3xf32>, tensor<2x4x1x1xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT:   %[[HS:.*]] = ff.hardswish
+// CHECK-NEXT:   %[[GAP:.*]] = ff.global_avg_pool %[[HS]]
+// CHECK-NEXT:   ff.yield %[[HS]], %[[GAP]]
+// CHECK: ff.fused "k2"(%[[H]]#0, %[[H]]#1)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT:   ff.mul
+// CHECK-NEXT:   ff.yield
+// CHECK: %[[GD:.*]] = ff.fused "k3"(%arg1) : (tensor<2x4x3x3xf32>) -> tensor<2x4xf32>
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT:   ff.relu
+// CHECK-NEXT:   ff.goodness {{.*}}groups = 4
+// CHECK-NEXT:   ff.yield
+// CHECK: ff.global_avg_pool %arg0
+// CHECK: ff.fused "k4"
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT:   ff.sigmoid
+// CHECK-NEXT:   ff.yield
+// CHECK: ff.goodness {{.*}}groups = 2
+// CHECK: ff.reduce_sum {{.*}}axes = array<i64: 0, 2, 3>
+module {
+  func.func @train_step(%x: tensor<2x4x3x3xf32>, %dy: tensor<2x4x3x3xf32>) -> (tensor<2x4x1x1xf32>, tensor<2x4x3x3xf32>, tensor<2x4xf32>, tensor<2x4x1x1xf32>, tensor<2x2xf32>, tensor<4xf32>) {
+    %p = ff.mul %x, %dy : (tensor<2x4x3x3xf32>, tensor<2x4x3x3xf32>) -> tensor<2x4x3x3xf32>
+    %se = ff.reduce_sum %p : (tensor<2x4x3x3xf32>) -> tensor<2x4x1x1xf32>
+    %h = ff.hardswish %x : tensor<2x4x3x3xf32>
+    %gap = ff.global_avg_pool %h : (tensor<2x4x3x3xf32>) -> tensor<2x4x1x1xf32>
+    %scaled = ff.mul %h, %gap : (tensor<2x4x3x3xf32>, tensor<2x4x1x1xf32>) -> tensor<2x4x3x3xf32>
+    %r = ff.relu %dy : tensor<2x4x3x3xf32>
+    %g = ff.goodness %r {groups = 4 : i64} : (tensor<2x4x3x3xf32>) -> tensor<2x4xf32>
+    %lone = ff.global_avg_pool %x : (tensor<2x4x3x3xf32>) -> tensor<2x4x1x1xf32>
+    %sg = ff.sigmoid %dy : tensor<2x4x3x3xf32>
+    %g2 = ff.goodness %sg {groups = 2 : i64} : (tensor<2x4x3x3xf32>) -> tensor<2x2xf32>
+    %db = ff.reduce_sum %sg {axes = array<i64: 0, 2, 3>} : (tensor<2x4x3x3xf32>) -> tensor<4xf32>
+    return %se, %scaled, %g, %lone, %g2, %db : tensor<2x4x1x1xf32>, tensor<2x4x3x3xf32>, tensor<2x4xf32>, tensor<2x4x1x1xf32>, tensor<2x2xf32>, tensor<4xf32>
+  }
+  func.func @eval_step(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+    return %x : tensor<2x3xf32>
+  }
+  func.func @predict(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+    return %x : tensor<2x3xf32>
+  }
+}

@@ -8,15 +8,20 @@
 
 def FF_FusedOp : FF_Op<"fused", [IsolatedFromAbove, SingleBlock,
     RecursiveMemoryEffects]> {
-  let summary = "a group of elementwise ops compiled into one kernel";
+  let summary = "a group of elementwise ops and reductions compiled into one kernel";
   let description = [{
     A kernel group formed by `ff-fuse`: the region holds elementwise ff ops
     (activations, their gradients, add/sub/mul/div with broadcasting) over one
-    iteration space, the shape of the first result. Every result has that
-    shape; every input has it too or broadcasts to it (NumPy rules). The region
-    is isolated from above: its arguments are the inputs, its `ff.yield`
-    operands the results. Values computed inside and not yielded never reach
-    memory: that is the point of the group.
+    iteration space, the result type of the first op, and may end in
+    reductions of values of that space over trailing dimensions
+    (`ff.global_avg_pool`, `ff.goodness` with one group per channel or one in
+    all, `ff.reduce_sum` keeping the rank and dimension 0). Every result has
+    the iteration shape or is such a reduction's; every input has the
+    iteration shape or broadcasts to it (NumPy rules). Nothing in the group
+    reads a reduction's result. The region is isolated from above: its
+    arguments are the inputs, its `ff.yield` operands the results. Values
+    computed inside and not yielded never reach memory: that is the point of
+    the group.
 
     `kernel` names the kernel the target generates for the group.
 
@@ -40,7 +45,18 @@ def FF_FusedOp : FF_Op<"fused", [IsolatedFromAbove, SingleBlock,
   let extraClassDeclaration = [{
     ::mlir::Block &getBodyBlock() { return getBody().front(); }
     YieldOp getYield();
-    /// Whether `op` may sit inside an `ff.fused` region.
+    /// Whether `op` may sit inside an `ff.fused` region as an elementwise op.
     static bool isFusible(::mlir::Operation *op);
+    /// Whether `op` may end a kernel group as a reduction of its input over
+    /// trailing dimensions (dimension 0 is kept).
+    static bool isFusibleReduction(::mlir::Operation *op);
+    /// The iteration type: the result type of the region's first op.
+    ::mlir::RankedTensorType getIterationType();
+    /// For a fusible reduction: its result shape padded to its input's rank
+    /// (1 in every reduced dimension), the factor each term is scaled by
+    /// (1 / count for means), and whether terms are squared (goodness).
+    static ::llvm::SmallVector<int64_t> reducedShape(::mlir::Operation *op);
+    static double reductionScale(::mlir::Operation *op);
+    static bool reductionSquares(::mlir::Operation *op);
   }];
 }

@@ -921,6 +921,77 @@ static bool broadcastsTo(ArrayRef<int64_t> operand, ArrayRef<int64_t> target) {
   return true;
 }
 
+RankedTensorType FusedOp::getIterationType() {
+  // The type of the first result not computed by a reduction, else the type
+  // a reduction reads.
+  Block &body = getBodyBlock();
+  YieldOp yield = body.empty() ? YieldOp() : dyn_cast<YieldOp>(body.back());
+  if (!yield)
+    return nullptr;
+  for (Value v : yield.getValues()) {
+    Operation *def = v.getDefiningOp();
+    bool reduction = def && def->getBlock() == &body && isFusibleReduction(def);
+    if (!reduction)
+      return dyn_cast<RankedTensorType>(v.getType());
+  }
+  for (Value v : yield.getValues())
+    return dyn_cast<RankedTensorType>(v.getDefiningOp()->getOperand(0).getType());
+  return nullptr;
+}
+
+bool FusedOp::isFusibleReduction(Operation *op) {
+  if (!isa<GlobalAvgPoolOp, GoodnessOp, ReduceSumOp>(op))
+    return false;
+  auto in = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
+  auto out = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  if (!in || !out || !in.getElementType().isF32() || !in.hasStaticShape() ||
+      in.getRank() < 2)
+    return false;
+  if (auto goodness = dyn_cast<GoodnessOp>(op))
+    if (goodness.getGroups() != 1 && goodness.getGroups() != in.getDimSize(1))
+      return false; // a group of several channels splits dimension 1
+  if (auto sum = dyn_cast<ReduceSumOp>(op))
+    if (sum.getAxes() || out.getRank() != in.getRank())
+      return false; // dropped dimensions (bias gradients) are not trailing reductions
+  SmallVector<int64_t> reduced = reducedShape(op);
+  if (reduced.size() != size_t(in.getRank()) || reduced[0] != in.getDimSize(0))
+    return false;
+  // Some dimension is reduced, and each one whole.
+  bool any = false;
+  for (auto [r, d] : llvm::zip(reduced, in.getShape())) {
+    if (r != 1 && r != d)
+      return false;
+    any |= r == 1 && d != 1;
+  }
+  return any;
+}
+
+SmallVector<int64_t> FusedOp::reducedShape(Operation *op) {
+  auto in = cast<RankedTensorType>(op->getOperand(0).getType());
+  SmallVector<int64_t> shape(in.getRank(), 1);
+  shape[0] = in.getDimSize(0);
+  if (auto goodness = dyn_cast<GoodnessOp>(op)) {
+    shape[1] = goodness.getGroups();
+    return shape;
+  }
+  auto out = cast<RankedTensorType>(op->getResult(0).getType());
+  if (out.getRank() == in.getRank())
+    return SmallVector<int64_t>(out.getShape());
+  return {};
+}
+
+double FusedOp::reductionScale(Operation *op) {
+  if (isa<ReduceSumOp>(op))
+    return 1.0;
+  auto in = cast<RankedTensorType>(op->getOperand(0).getType());
+  int64_t kept = 1;
+  for (int64_t d : reducedShape(op))
+    kept *= d;
+  return double(kept) / double(in.getNumElements());
+}
+
+bool FusedOp::reductionSquares(Operation *op) { return isa<GoodnessOp>(op); }
+
 LogicalResult FusedOp::verify() {
   Block &body = getBodyBlock();
   if (body.getNumArguments() != getInputs().size())
@@ -928,11 +999,23 @@ LogicalResult FusedOp::verify() {
                                << body.getNumArguments() << " arguments";
   if (getResults().empty())
     return emitOpError("has no results");
-  auto space = cast<RankedTensorType>(getResult(0).getType());
-  for (Type type : getResultTypes())
-    if (type != space)
+  auto yield = dyn_cast<YieldOp>(body.back());
+  if (!yield)
+    return emitOpError("region must end with ff.yield");
+  if (yield.getValues().getTypes() != getResultTypes())
+    return emitOpError("yields ") << yield.getValues().getTypes()
+                                  << " but the group's results are " << getResultTypes();
+  RankedTensorType space = getIterationType();
+  if (!space)
+    return emitOpError("has no ranked iteration type");
+  auto isReduction = [&](Value v) {
+    Operation *def = v.getDefiningOp();
+    return def && def->getBlock() == &body && isFusibleReduction(def);
+  };
+  for (Value v : yield.getValues())
+    if (!isReduction(v) && v.getType() != space)
       return emitOpError("results must all have the iteration type ")
-             << space << ", got " << type;
+             << space << " or be reductions of it, got " << v.getType();
   for (auto [i, arg, in] : llvm::enumerate(body.getArguments(), getInputs())) {
     if (arg.getType() != in.getType())
       return emitOpError("region argument ") << i << " has type " << arg.getType()
@@ -944,6 +1027,17 @@ LogicalResult FusedOp::verify() {
                                    << " does not broadcast to the iteration type " << space;
   }
   for (Operation &op : body.without_terminator()) {
+    if (isFusibleReduction(&op)) {
+      if (op.getOperand(0).getType() != space)
+        return op.emitOpError("reduces a value of type ")
+               << op.getOperand(0).getType() << ", not of the group's iteration type "
+               << space;
+      for (Operation *user : op.getResult(0).getUsers())
+        if (user != yield.getOperation())
+          return op.emitOpError("result is read inside the group; a reduction's result "
+                                "is complete only when the whole kernel has run");
+      continue;
+    }
     if (!isFusible(&op))
       return op.emitOpError("cannot be part of an ff.fused kernel group");
     if (op.getResult(0).getType() != space)
@@ -951,12 +1045,6 @@ LogicalResult FusedOp::verify() {
              << op.getResult(0).getType() << " differs from the group's iteration type "
              << space;
   }
-  auto yield = dyn_cast<YieldOp>(body.back());
-  if (!yield)
-    return emitOpError("region must end with ff.yield");
-  if (yield.getValues().getTypes() != getResultTypes())
-    return emitOpError("yields ") << yield.getValues().getTypes()
-                                  << " but the group's results are " << getResultTypes();
   return success();
 }
 

@@ -13,7 +13,7 @@ func.func @not_elementwise(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
 // -----
 
 func.func @results_differ(%x: tensor<2x3xf32>, %y: tensor<3xf32>) -> (tensor<2x3xf32>, tensor<3xf32>) {
-  // expected-error @+1 {{results must all have the iteration type 'tensor<2x3xf32>', got 'tensor<3xf32>'}}
+  // expected-error @+1 {{results must all have the iteration type 'tensor<2x3xf32>' or be reductions of it, got 'tensor<3xf32>'}}
   %0:2 = ff.fused "k0"(%x, %y) : (tensor<2x3xf32>, tensor<3xf32>) -> (tensor<2x3xf32>, tensor<3xf32>) {
   ^bb0(%a: tensor<2x3xf32>, %b: tensor<3xf32>):
     %r = ff.relu %a : tensor<2x3xf32>
@@ -57,4 +57,31 @@ func.func @yield_mismatch(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
     ff.yield
   }
   return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @reduction_read_inside(%x: tensor<2x3x4x4xf32>) -> tensor<2x3x4x4xf32> {
+  %0 = ff.fused "k0"(%x) : (tensor<2x3x4x4xf32>) -> tensor<2x3x4x4xf32> {
+  ^bb0(%a: tensor<2x3x4x4xf32>):
+    %r = ff.relu %a : tensor<2x3x4x4xf32>
+    // expected-error @+1 {{'ff.global_avg_pool' op result is read inside the group; a reduction's result is complete only when the whole kernel has run}}
+    %p = ff.global_avg_pool %r : (tensor<2x3x4x4xf32>) -> tensor<2x3x1x1xf32>
+    %m = ff.mul %r, %p : (tensor<2x3x4x4xf32>, tensor<2x3x1x1xf32>) -> tensor<2x3x4x4xf32>
+    ff.yield %m : tensor<2x3x4x4xf32>
+  }
+  return %0 : tensor<2x3x4x4xf32>
+}
+
+// -----
+
+func.func @reduction_of_other_space(%x: tensor<2x3x4x4xf32>, %y: tensor<3x4x4xf32>) -> (tensor<2x3x4x4xf32>, tensor<3x1x1xf32>) {
+  %0:2 = ff.fused "k0"(%x, %y) : (tensor<2x3x4x4xf32>, tensor<3x4x4xf32>) -> (tensor<2x3x4x4xf32>, tensor<3x1x1xf32>) {
+  ^bb0(%a: tensor<2x3x4x4xf32>, %b: tensor<3x4x4xf32>):
+    %r = ff.relu %a : tensor<2x3x4x4xf32>
+    // expected-error @+1 {{'ff.reduce_sum' op reduces a value of type 'tensor<3x4x4xf32>', not of the group's iteration type 'tensor<2x3x4x4xf32>'}}
+    %s = ff.reduce_sum %b : (tensor<3x4x4xf32>) -> tensor<3x1x1xf32>
+    ff.yield %r, %s : tensor<2x3x4x4xf32>, tensor<3x1x1xf32>
+  }
+  return %0#0, %0#1 : tensor<2x3x4x4xf32>, tensor<3x1x1xf32>
 }
