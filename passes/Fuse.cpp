@@ -10,7 +10,9 @@
 // group computing its input and ends that chain: nothing in the group reads
 // it. Values that no op outside the group reads stay inside the kernel and
 // never reach memory. Elementwise ops that nothing can join still become
-// one-op groups: every elementwise op then runs as generated code. Before grouping, a ReLU after a
+// one-op groups: every elementwise op then runs as generated code. A training
+// batch norm and the running-statistics update of its input become one op
+// that computes the batch statistics once. Before grouping, a ReLU after a
 // batch norm becomes the batch norm's epilogue, and the ReLU's gradient the
 // batch-norm gradient's prologue (a mask).
 //
@@ -89,12 +91,41 @@ void foldReluGradIntoBatchNormGrad(Block &block) {
   }
 }
 
+/// Merges a training batch norm and the running-statistics update of the same
+/// input into one `ff.batch_norm_with_update`, which computes the batch
+/// statistics once for both (instead of one more pass over the input).
+void foldStatsUpdateIntoBatchNorm(Block &block) {
+  for (BatchNormStatsUpdateOp update :
+       llvm::make_early_inc_range(block.getOps<BatchNormStatsUpdateOp>())) {
+    BatchNormOp bn;
+    for (Operation *user : update.getInput().getUsers())
+      if (auto candidate = dyn_cast<BatchNormOp>(user))
+        if (candidate.getTraining() && candidate->getBlock() == &block &&
+            candidate.getInput() == update.getInput())
+          bn = candidate;
+    if (!bn || !availableAt(update.getRunningMean(), bn) ||
+        !availableAt(update.getRunningVar(), bn))
+      continue;
+    OpBuilder builder(bn);
+    auto merged = BatchNormWithUpdateOp::create(
+        builder, bn.getLoc(), bn.getInput(), bn.getScale(), bn.getBias(),
+        update.getRunningMean(), update.getRunningVar(), bn.getEpsilonAttr(),
+        update.getMomentumAttr(), bn.getReluAttr());
+    bn.getResult().replaceAllUsesWith(merged.getOutput());
+    update.getNewMean().replaceAllUsesWith(merged.getNewMean());
+    update.getNewVar().replaceAllUsesWith(merged.getNewVar());
+    update.erase();
+    bn.erase();
+  }
+}
+
 struct FusePass : ffc::impl::FuseBase<FusePass> {
   unsigned nextKernel = 0;
 
   void fuseBlock(Block &block) {
     foldReluIntoBatchNorm(block);
     foldReluGradIntoBatchNormGrad(block);
+    foldStatsUpdateIntoBatchNorm(block);
     std::vector<std::unique_ptr<Group>> groups;
     DenseMap<Operation *, Group *> groupOf;
     for (Operation &op : block) {

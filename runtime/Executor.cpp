@@ -429,6 +429,13 @@ bool Executor::Impl::runOp(const ffx::Op *op) {
                   real(op, "beta1", 0.9), real(op, "beta2", 0.999),
                   real(op, "epsilon", 1e-8), real(op, "weight_decay", 0.0),
                   integer(op, "decoupled", 0) != 0, np, nm, nv);
+  } else if (kind == "batch_norm_with_update") {
+    Slot &x = in(0);
+    Slot &y = out(0);
+    float *nm = outF(1), *nv = outF(2);
+    cpu::batchNormTrainingWithUpdate(x.f32, x.shape, inF(1), inF(2), inF(3), inF(4),
+                                     real(op, "epsilon", 1e-5), real(op, "momentum", 0.9),
+                                     y.f32, nm, nv, integer(op, "relu", 0) != 0);
   } else if (kind == "batch_norm_stats_update") {
     Slot &x = in(0);
     float *nm = outF(0), *nv = outF(1);

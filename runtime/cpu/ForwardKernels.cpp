@@ -648,6 +648,23 @@ void batchNormStatsUpdate(const T *x, const Shape &xShape, const T *runningMean,
 }
 
 template <typename T>
+void batchNormTrainingWithUpdate(const T *x, const Shape &xShape, const T *scale,
+                                 const T *bias, const T *runningMean,
+                                 const T *runningVar, double epsilon, double momentum,
+                                 T *y, T *newMean, T *newVar, bool relu) {
+  const int64_t C = xShape[1];
+  const int64_t count = numElements(xShape) / std::max<int64_t>(C, 1);
+  std::vector<T> mean(C), var(C);
+  batchNormTraining(x, xShape, scale, bias, epsilon, y, mean.data(), var.data(), relu);
+  // The running variance takes the unbiased batch variance (0 for one element).
+  const double unbias = count > 1 ? double(count) / double(count - 1) : 0.0;
+  for (int64_t c = 0; c < C; ++c) {
+    newMean[c] = static_cast<T>(momentum * runningMean[c] + (1 - momentum) * mean[c]);
+    newVar[c] = static_cast<T>(momentum * runningVar[c] + (1 - momentum) * (var[c] * unbias));
+  }
+}
+
+template <typename T>
 void layerNorm(const T *x, const Shape &xShape, OptIn<T> scale, OptIn<T> bias,
                int64_t axis, double epsilon, T *y) {
   const int64_t rank = static_cast<int64_t>(xShape.size());
@@ -1270,6 +1287,9 @@ void adamStep(const T *param, const T *grad, const T *moment1, const T *moment2,
   template void batchStatistics<T>(const T *, const Shape &, bool, T *, T *);  \
   template void batchNormStatsUpdate<T>(const T *, const Shape &, const T *,   \
                                         const T *, double, T *, T *);          \
+  template void batchNormTrainingWithUpdate<T>(                               \
+      const T *, const Shape &, const T *, const T *, const T *, const T *,    \
+      double, double, T *, T *, T *, bool);                                    \
   template void layerNorm<T>(const T *, const Shape &, const T *, const T *,   \
                              int64_t, double, T *);                            \
   template void unary<T>(UnaryKind, const T *, T *, int64_t);                  \

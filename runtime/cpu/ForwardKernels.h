@@ -122,6 +122,14 @@ void batchNormStatsUpdate(const T *x, const Shape &xShape, const T *runningMean,
                           const T *runningVar, double momentum, T *newMean,
                           T *newVar);
 
+/// ff.batch_norm_with_update: batchNormTraining and batchNormStatsUpdate of
+/// the same x with the batch statistics computed once.
+template <typename T>
+void batchNormTrainingWithUpdate(const T *x, const Shape &xShape, const T *scale,
+                                 const T *bias, const T *runningMean,
+                                 const T *runningVar, double epsilon, double momentum,
+                                 T *y, T *newMean, T *newVar, bool relu = false);
+
 /// ff.layer_norm over dims [axis, rank) (negative axis counts from the end);
 /// optional scale/bias of shape xShape[axis:].
 template <typename T>

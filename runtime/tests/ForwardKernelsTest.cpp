@@ -435,6 +435,35 @@ TEST(ForwardKernels, BatchNormHandValues) {
   EXPECT_NEAR(nv[0], 0.9 + 0.1 * 14.0 / 3.0, 1e-14);
 }
 
+// ff.batch_norm_with_update (formed by ff-fuse) gives what the training batch
+// norm and the stats update of the same input give separately.
+TEST(ForwardKernels, BatchNormWithUpdate) {
+  for (const Shape &xs : {Shape{4, 3, 5, 2}, Shape{6, 5}}) {
+    const int64_t C = xs[1];
+    Vec x = randomVec(numElements(xs), 50, -2, 3);
+    Vec scale = randomVec(C, 51), bias = randomVec(C, 52);
+    Vec rm = randomVec(C, 53), rv = randomVec(C, 54, 0.5, 2);
+    for (bool relu : {false, true}) {
+      Vec y(x.size()), nm(C), nv(C), yRef(x.size()), nmRef(C), nvRef(C);
+      batchNormTrainingWithUpdate(x.data(), xs, scale.data(), bias.data(), rm.data(),
+                                  rv.data(), 1e-5, 0.8, y.data(), nm.data(), nv.data(), relu);
+      batchNormTraining(x.data(), xs, scale.data(), bias.data(), 1e-5, yRef.data(), nullptr,
+                        nullptr, relu);
+      batchNormStatsUpdate(x.data(), xs, rm.data(), rv.data(), 0.8, nmRef.data(), nvRef.data());
+      expectAllNear(y, yRef, 1e-12);
+      expectAllNear(nm, nmRef, 1e-12);
+      expectAllNear(nv, nvRef, 1e-12);
+    }
+  }
+  // One element per channel: the unbiased variance is 0, as in the stats update.
+  const Shape one{1, 2};
+  Vec x{3, -1}, scale{1, 1}, bias{0, 0}, rm{1, 1}, rv{2, 2}, y(2), nm(2), nv(2);
+  batchNormTrainingWithUpdate(x.data(), one, scale.data(), bias.data(), rm.data(), rv.data(),
+                              1e-5, 0.9, y.data(), nm.data(), nv.data());
+  expectAllNear(nm, Vec{0.9 + 0.1 * 3, 0.9 - 0.1}, 1e-14);
+  expectAllNear(nv, Vec{1.8, 1.8}, 1e-14);
+}
+
 TEST(ForwardKernels, LayerNorm) {
   const Shape xs{3, 4, 2, 2};
   Vec x = randomVec(numElements(xs), 40, -3, 3);

@@ -170,3 +170,37 @@ module {
     return %x : tensor<2x3xf32>
   }
 }
+
+// -----
+
+// A training batch norm and the running-statistics update of the same input
+// become one op (the batch statistics are computed once), at the batch norm's
+// place, with the relu epilogue kept; the update's results are its results.
+// An update of another tensor, or of an input only an inference batch norm
+// reads, is left alone.
+// CHECK-LABEL: func.func @train_step
+// CHECK: %[[Y:.*]], %[[M:.*]], %[[V:.*]] = ff.batch_norm_with_update %arg0, %arg1, %arg1, %arg2, %arg2 {epsilon = 1.000000e-03 : f64, momentum = 8.000000e-01 : f64, relu} : tensor<2x3x2x2xf32>, tensor<3xf32>
+// CHECK-NEXT: ff.fused "k{{[0-9]+}}"(%[[Y]])
+// CHECK: ff.batch_norm %arg3, %arg1, %arg1, %arg1, %arg1 :
+// CHECK: ff.batch_norm_stats_update %arg3
+// CHECK: ff.batch_norm_stats_update %arg4
+// CHECK-NOT: ff.batch_norm_stats_update
+// CHECK: return %[[M]], %[[V]]
+module {
+  func.func @train_step(%x: tensor<2x3x2x2xf32>, %p: tensor<3xf32>, %r: tensor<3xf32>, %z: tensor<2x3x2x2xf32>, %w: tensor<2x3x2x2xf32>) -> (tensor<3xf32>, tensor<3xf32>, tensor<2x3x2x2xf32>, tensor<2x3x2x2xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) {
+    %y = ff.batch_norm %x, %p, %p, %p, %p {training, epsilon = 1.0e-3 : f64} : (tensor<2x3x2x2xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x3x2x2xf32>
+    %a = ff.relu %y : tensor<2x3x2x2xf32>
+    %g = ff.relu_grad %y, %a : tensor<2x3x2x2xf32>
+    %yz = ff.batch_norm %z, %p, %p, %p, %p : (tensor<2x3x2x2xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x3x2x2xf32>
+    %m, %v = ff.batch_norm_stats_update %x, %r, %r {momentum = 0.8 : f64} : tensor<2x3x2x2xf32>, tensor<3xf32>
+    %mz, %vz = ff.batch_norm_stats_update %z, %r, %r : tensor<2x3x2x2xf32>, tensor<3xf32>
+    %mw, %vw = ff.batch_norm_stats_update %w, %r, %r : tensor<2x3x2x2xf32>, tensor<3xf32>
+    return %m, %v, %g, %yz, %mz, %vz, %mw, %vw : tensor<3xf32>, tensor<3xf32>, tensor<2x3x2x2xf32>, tensor<2x3x2x2xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>
+  }
+  func.func @eval_step(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+    return %x : tensor<2x3xf32>
+  }
+  func.func @predict(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+    return %x : tensor<2x3xf32>
+  }
+}

@@ -60,3 +60,33 @@ def FF_FusedOp : FF_Op<"fused", [IsolatedFromAbove, SingleBlock,
     static bool reductionSquares(::mlir::Operation *op);
   }];
 }
+
+def FF_BatchNormWithUpdateOp : FF_Op<"batch_norm_with_update", [Pure,
+    AllTypesMatch<["scale", "bias", "running_mean", "running_var", "new_mean", "new_var"]>,
+    AllTypesMatch<["input", "output"]>]> {
+  let summary = "training batch norm that also advances the running statistics";
+  let description = [{
+    `ff-fuse` forms this op from a training `ff.batch_norm` and the
+    `ff.batch_norm_stats_update` of the same input: the batch statistics are
+    computed once, for both. `output` is the training batch norm's (with the
+    `relu` epilogue when set); `new_mean` and `new_var` are the stats update's
+    (`momentum * running + (1 - momentum) * batch statistic`, the unbiased
+    batch variance for the running variance).
+
+    Example:
+    ```mlir
+    %y, %m2, %v2 = ff.batch_norm_with_update %x, %scale, %bias, %m, %v
+        {epsilon = 1.0e-05 : f64, momentum = 0.9 : f64}
+        : tensor<8x16x4x4xf32>, tensor<16xf32>
+    ```
+  }];
+  let arguments = (ins FF_Tensor:$input, FF_Tensor:$scale, FF_Tensor:$bias,
+                       FF_Tensor:$running_mean, FF_Tensor:$running_var,
+                       DefaultValuedAttr<F64Attr, "1.0e-5">:$epsilon,
+                       DefaultValuedAttr<F64Attr, "0.9">:$momentum,
+                       UnitAttr:$relu);
+  let results = (outs FF_Tensor:$output, FF_Tensor:$new_mean, FF_Tensor:$new_var);
+  let assemblyFormat = [{
+    operands attr-dict `:` type($input) `,` type($scale)
+  }];
+}
