@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/Artifact.h"
 #include "runtime/Executor.h"
+#include "runtime/MemoryPlan.h"
 #include "runtime/data/Dataset.h"
 #include "runtime/export/OnnxExport.h"
 
@@ -891,9 +892,14 @@ int infoCommand(const Artifact &art) {
     (p->buffer() ? state : trainable) += p->data()->size();
   std::printf("%lld trainable parameters, %lld state values\n", (long long)trainable,
               (long long)state);
-  for (const ffx::Program *p : *art.model()->programs())
-    std::printf("program %s: %u ops, %u tensors\n", p->name()->c_str(), p->ops()->size(),
-                p->tensors()->size());
+  auto mib = [](int64_t bytes) { return double(bytes) / (1 << 20); };
+  for (const ffx::Program *p : *art.model()->programs()) {
+    ffrt::MemoryPlan plan = ffrt::planMemory(*p);
+    std::printf("program %s: %u ops, %u tensors, activations %.1f MiB (at most %.1f MiB "
+                "live at once)\n",
+                p->name()->c_str(), p->ops()->size(), p->tensors()->size(),
+                mib(plan.arenaBytes), mib(plan.peakLiveBytes));
+  }
   if (const ffx::KernelLibrary *k = art.model()->kernels())
     std::printf("%u generated kernels for CPU %s (%u bytes of native code)\n",
                 k->symbols() ? k->symbols()->size() : 0u, str(k->cpu()).c_str(),
