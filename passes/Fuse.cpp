@@ -13,8 +13,8 @@
 // one-op groups: every elementwise op then runs as generated code. A training
 // batch norm and the running-statistics update of its input become one op
 // that computes the batch statistics once. Before grouping, a ReLU after a
-// batch norm becomes the batch norm's epilogue, and the ReLU's gradient the
-// batch-norm gradient's prologue (a mask).
+// batch norm, a convolution or a linear layer becomes that op's epilogue, and
+// the ReLU's gradient the batch-norm gradient's prologue (a mask).
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
@@ -52,17 +52,18 @@ bool availableAt(Value value, Operation *point) {
   return def->isBeforeInBlock(point);
 }
 
-/// Folds an `ff.relu` into the batch norm it reads as the op's epilogue, when
-/// nothing else reads the normalised value but `ff.relu_grad` as its forward
+/// Folds an `ff.relu` into the op it reads (a batch norm, a convolution, a
+/// linear layer: their kernels apply it as an epilogue, oneDNN's as a post-op)
+/// when nothing else reads the op's value but `ff.relu_grad` as its forward
 /// input: relu_grad(y, dy) = relu_grad(relu(y), dy), since relu(y) > 0
-/// exactly where y > 0. The normalised value then never reaches memory.
-void foldReluIntoBatchNorm(Block &block) {
-  for (BatchNormOp bn : llvm::make_early_inc_range(block.getOps<BatchNormOp>())) {
-    if (bn.getRelu())
+/// exactly where y > 0. The value before the ReLU then never reaches memory.
+template <typename OpTy> void foldReluEpilogue(Block &block) {
+  for (OpTy producer : llvm::make_early_inc_range(block.getOps<OpTy>())) {
+    if (producer.getRelu())
       continue;
     ReluOp relu;
     bool foldable = true;
-    for (OpOperand &use : bn.getResult().getUses()) {
+    for (OpOperand &use : producer.getResult().getUses()) {
       Operation *user = use.getOwner();
       if (auto r = dyn_cast<ReluOp>(user))
         foldable &= !relu, relu = r;
@@ -71,8 +72,8 @@ void foldReluIntoBatchNorm(Block &block) {
     }
     if (!foldable || !relu)
       continue;
-    bn.setRelu(true);
-    relu.getResult().replaceAllUsesWith(bn.getResult());
+    producer.setRelu(true);
+    relu.getResult().replaceAllUsesWith(producer.getResult());
     relu.erase();
   }
 }
@@ -123,7 +124,9 @@ struct FusePass : ffc::impl::FuseBase<FusePass> {
   unsigned nextKernel = 0;
 
   void fuseBlock(Block &block) {
-    foldReluIntoBatchNorm(block);
+    foldReluEpilogue<BatchNormOp>(block);
+    foldReluEpilogue<Conv2DOp>(block);
+    foldReluEpilogue<LinearOp>(block);
     foldReluGradIntoBatchNormGrad(block);
     foldStatsUpdateIntoBatchNorm(block);
     std::vector<std::unique_ptr<Group>> groups;

@@ -259,11 +259,12 @@ bool Executor::Impl::runOp(const ffx::Op *op) {
     Slot &x = in(0), &w = in(1);
     Slot &y = out(0);
     cpu::conv2d(x.f32, x.shape, w.f32, w.shape, inF(2), window(op, w.shape, true),
-                integer(op, "groups", 1), y.f32, y.shape);
+                integer(op, "groups", 1), y.f32, y.shape, integer(op, "relu", 0) != 0);
   } else if (kind == "linear") {
     Slot &x = in(0), &w = in(1);
     Slot &y = out(0);
-    cpu::linear(x.f32, x.shape, w.f32, w.shape, inF(2), y.f32, y.shape);
+    cpu::linear(x.f32, x.shape, w.f32, w.shape, inF(2), y.f32, y.shape,
+                integer(op, "relu", 0) != 0);
   } else if (kind == "matmul") {
     Slot &a = in(0), &b = in(1);
     Slot &y = out(0);

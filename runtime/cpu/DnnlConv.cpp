@@ -158,7 +158,7 @@ bool isReference(const char *impl) {
 std::unique_ptr<Entry> build(State &st, Kind kind, const Shape &xs,
                              const Shape &ws, const Shape &ys,
                              const Window2D &win, int64_t groups,
-                             bool hasBias, bool plain, std::string &impl) {
+                             bool hasBias, bool relu, bool plain, std::string &impl) {
   auto e = std::make_unique<Entry>();
   const int64_t g = groups;
   memory::dims xd{xs[0], xs[1], xs[2], xs[3]};
@@ -178,13 +178,19 @@ std::unique_ptr<Entry> build(State &st, Kind kind, const Shape &xs,
   memory::dims padL{win.padTop, win.padLeft}, padR{win.padBottom, win.padRight};
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  dnnl::primitive_attr fwdAttr = attr;
+  if (relu) { // the epilogue ff-fuse folded in, as a post-op
+    dnnl::post_ops ops;
+    ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+    fwdAttr.set_post_ops(ops);
+  }
   try {
     dnnl::convolution_forward::primitive_desc fwd(
         dnnl::convolution_forward::desc(
             dnnl::prop_kind::forward_training,
             dnnl::algorithm::convolution_direct, x, w, b, y, strides, dil,
             padL, padR),
-        attr, st.eng);
+        kind == Kind::Forward ? fwdAttr : attr, st.eng);
     switch (kind) {
     case Kind::Forward:
       impl = fwd.impl_info_str();
@@ -244,7 +250,7 @@ const char *kindName(Kind k) {
 /// entry's in0 / in1, out the result (all plain layout).
 bool run(Kind kind, const Shape &xs, const Shape &ws, const Shape &ys,
          const Window2D &win, int64_t groups, const float *a0,
-         const float *a1, const float *bias, float *out) {
+         const float *a1, const float *bias, float *out, bool relu = false) {
   if (!enabled() || insideParallel())
     return false;
   if (xs.size() != 4 || ws.size() != 4 || ys.size() != 4 || groups < 1)
@@ -258,18 +264,18 @@ bool run(Kind kind, const Shape &xs, const Shape &ws, const Shape &ys,
   Key key{int64_t(kind), xs[0], xs[1], xs[2], xs[3], ws[0], ws[1], ws[2],
           ws[3], ys[2], ys[3], win.strideH, win.strideW, win.dilationH,
           win.dilationW, win.padTop, win.padLeft, win.padBottom,
-          win.padRight, groups, bias != nullptr, nthr, 0, 0};
+          win.padRight, groups, bias != nullptr, nthr, relu, 0};
   std::lock_guard<std::mutex> lock(st.mu);
   auto it = st.cache.find(key);
   if (it == st.cache.end()) {
     const bool plain =
         preferPlain(kind, xs[1], ws[0], ws[2], ws[3], groups);
     std::string impl;
-    auto e = build(st, kind, xs, ws, ys, win, groups, bias != nullptr, plain,
+    auto e = build(st, kind, xs, ws, ys, win, groups, bias != nullptr, relu, plain,
                    impl);
     if (!e->usable) {
       std::string other;
-      auto alt = build(st, kind, xs, ws, ys, win, groups, bias != nullptr,
+      auto alt = build(st, kind, xs, ws, ys, win, groups, bias != nullptr, relu,
                        !plain, other);
       if (alt->usable) {
         e = std::move(alt);
@@ -338,9 +344,9 @@ bool enabled() {
 
 bool conv2d(const float *x, const Shape &xShape, const float *w,
             const Shape &wShape, const float *bias, const Window2D &win,
-            int64_t groups, float *y, const Shape &yShape) {
+            int64_t groups, float *y, const Shape &yShape, bool relu) {
   return run(Kind::Forward, xShape, wShape, yShape, win, groups, x, w, bias,
-             y);
+             y, relu);
 }
 
 bool conv2dGradInput(const float *dy, const Shape &dyShape, const float *w,
@@ -366,7 +372,7 @@ namespace ffrt::cpu::dnnl_conv {
 bool enabled() { return false; }
 
 bool conv2d(const float *, const Shape &, const float *, const Shape &,
-            const float *, const Window2D &, int64_t, float *, const Shape &) {
+            const float *, const Window2D &, int64_t, float *, const Shape &, bool) {
   return false;
 }
 

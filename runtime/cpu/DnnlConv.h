@@ -28,9 +28,10 @@ namespace ffrt::cpu::dnnl_conv {
 /// Whether convolutions go to oneDNN (built with it and FFRT_CONV != blas).
 bool enabled();
 
+/// The forward convolution; with `relu`, max(y, 0) as a oneDNN post-op.
 bool conv2d(const float *x, const Shape &xShape, const float *w,
             const Shape &wShape, const float *bias, const Window2D &win,
-            int64_t groups, float *y, const Shape &yShape);
+            int64_t groups, float *y, const Shape &yShape, bool relu = false);
 
 bool conv2dGradInput(const float *dy, const Shape &dyShape, const float *w,
                      const Shape &wShape, const Window2D &win, int64_t groups,

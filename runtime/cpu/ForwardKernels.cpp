@@ -347,7 +347,8 @@ template <typename T>
 void conv2dSingleInputChannel(const T *x, int64_t N, int64_t C, int64_t H,
                               int64_t W, const T *w, int64_t O, int64_t KH,
                               int64_t KW, const T *bias, const Window2D &win,
-                              int64_t groups, T *y, int64_t OH, int64_t OW) {
+                              int64_t groups, T *y, int64_t OH, int64_t OW,
+                              bool relu) {
   const int64_t outPerGroup = O / groups;
   forRanges(N * O, N * O * OH * OW * KH * KW, [&](int64_t lo, int64_t hi) {
     for (int64_t no = lo; no < hi; ++no) {
@@ -377,6 +378,9 @@ void conv2dSingleInputChannel(const T *x, int64_t N, int64_t C, int64_t H,
           }
         }
       }
+      if (relu) // the epilogue, while the plane is in cache
+        for (int64_t p = 0; p < OH * OW; ++p)
+          out[p] = out[p] > T(0) ? out[p] : T(0);
     }
   });
 }
@@ -386,7 +390,7 @@ void conv2dSingleInputChannel(const T *x, int64_t N, int64_t C, int64_t H,
 template <typename T>
 void conv2d(const T *x, const Shape &xShape, const T *w, const Shape &wShape,
             OptIn<T> bias, const Window2D &win, int64_t groups, T *y,
-            const Shape &yShape) {
+            const Shape &yShape, bool relu) {
   const int64_t N = xShape[0], C = xShape[1], H = xShape[2], W = xShape[3];
   const int64_t O = wShape[0], Cg = wShape[1], KH = wShape[2], KW = wShape[3];
   const int64_t OH = yShape[2], OW = yShape[3];
@@ -395,11 +399,11 @@ void conv2d(const T *x, const Shape &xShape, const T *w, const Shape &wShape,
   if (N == 0 || O == 0 || plane == 0)
     return;
   if constexpr (std::is_same_v<T, float>)
-    if (dnnl_conv::conv2d(x, xShape, w, wShape, bias, win, groups, y, yShape))
+    if (dnnl_conv::conv2d(x, xShape, w, wShape, bias, win, groups, y, yShape, relu))
       return;
   if (Cg == 1) {
     conv2dSingleInputChannel(x, N, C, H, W, w, O, KH, KW, bias, win, G, y, OH,
-                             OW);
+                             OW, relu);
     return;
   }
   const int64_t K = Cg * KH * KW;
@@ -441,12 +445,15 @@ void conv2d(const T *x, const Shape &xShape, const T *w, const Shape &wShape,
           T *out = y + (n0 * O + g * Og) * plane;
           gemm(false, false, Og, plane, K, T(1), wg, K, b, ldb, T(0), out,
                plane);
-          if (bias)
+          // Bias and the relu epilogue while the rows are in cache.
+          if (bias || relu)
             for (int64_t o = 0; o < Og; ++o) {
-              const T bv = bias[g * Og + o];
+              const T bv = bias ? bias[g * Og + o] : T(0);
               T *row = out + o * plane;
-              for (int64_t p = 0; p < plane; ++p)
-                row[p] += bv;
+              for (int64_t p = 0; p < plane; ++p) {
+                const T v = row[p] + bv;
+                row[p] = relu && !(v > T(0)) ? T(0) : v;
+              }
             }
         } else {
           gemm(false, false, Og, ncols, K, T(1), wg, K, b, ldb, T(0), tmp,
@@ -456,8 +463,10 @@ void conv2d(const T *x, const Shape &xShape, const T *w, const Shape &wShape,
               const T bv = bias ? bias[g * Og + o] : T(0);
               const T *src = tmp + o * ncols + s * plane;
               T *dst = y + ((n0 + s) * O + g * Og + o) * plane;
-              for (int64_t p = 0; p < plane; ++p)
-                dst[p] = src[p] + bv;
+              for (int64_t p = 0; p < plane; ++p) {
+                const T v = src[p] + bv;
+                dst[p] = relu && !(v > T(0)) ? T(0) : v;
+              }
             }
         }
       }
@@ -467,7 +476,7 @@ void conv2d(const T *x, const Shape &xShape, const T *w, const Shape &wShape,
 
 template <typename T>
 void linear(const T *x, const Shape &xShape, const T *w, const Shape &wShape,
-            OptIn<T> bias, T *y, const Shape &yShape) {
+            OptIn<T> bias, T *y, const Shape &yShape, bool relu) {
   (void)yShape;
   const int64_t in = xShape.back();
   const int64_t rows = in == 0 ? 0 : numElements(xShape) / in;
@@ -481,10 +490,14 @@ void linear(const T *x, const Shape &xShape, const T *w, const Shape &wShape,
     return;
   }
   gemm(false, true, rows, out, in, T(1), x, in, w, in, T(0), y, out);
-  if (bias)
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t o = 0; o < out; ++o)
-        y[r * out + o] += bias[o];
+  if (bias || relu) // bias and the relu epilogue, one pass over the result
+    forRanges(rows, rows * out, [&](int64_t lo, int64_t hi) {
+      for (int64_t r = lo; r < hi; ++r)
+        for (int64_t o = 0; o < out; ++o) {
+          const T v = y[r * out + o] + (bias ? bias[o] : T(0));
+          y[r * out + o] = relu && !(v > T(0)) ? T(0) : v;
+        }
+    });
 }
 
 template <typename T>
@@ -1274,9 +1287,9 @@ void adamStep(const T *param, const T *grad, const T *moment1, const T *moment2,
 #define FFRT_INSTANTIATE(T)                                                    \
   template void conv2d<T>(const T *, const Shape &, const T *, const Shape &,  \
                           const T *, const Window2D &, int64_t, T *,           \
-                          const Shape &);                                      \
+                          const Shape &, bool);                                \
   template void linear<T>(const T *, const Shape &, const T *, const Shape &,  \
-                          const T *, T *, const Shape &);                      \
+                          const T *, T *, const Shape &, bool);                \
   template void matmul<T>(const T *, const Shape &, const T *, const Shape &,  \
                           T *, const Shape &);                                 \
   template void batchNormInference<T>(const T *, const Shape &, const T *,     \

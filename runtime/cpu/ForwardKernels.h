@@ -77,12 +77,12 @@ bool broadcastShapes(const Shape &a, const Shape &b, Shape &out);
 template <typename T>
 void conv2d(const T *x, const Shape &xShape, const T *w, const Shape &wShape,
             OptIn<T> bias, const Window2D &win, int64_t groups, T *y,
-            const Shape &yShape);
+            const Shape &yShape, bool relu = false);
 
 /// ff.linear: y[n, o] = bias[o] + sum_i x[n, i] w[o, i]; x N x in, w out x in.
 template <typename T>
 void linear(const T *x, const Shape &xShape, const T *w, const Shape &wShape,
-            OptIn<T> bias, T *y, const Shape &yShape);
+            OptIn<T> bias, T *y, const Shape &yShape, bool relu = false);
 
 /// ff.matmul: y[..., m, n] = sum_k a[..., m, k] b[..., k, n]; rank >= 2, batch
 /// dimensions broadcast like NumPy.

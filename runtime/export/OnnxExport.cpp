@@ -326,10 +326,15 @@ bool Exporter::emit(const ffx::Op *op) {
     std::vector<std::string> ins = {in[0], in[1]};
     if (in.size() > 2 && !in[2].empty())
       ins.push_back(in[2]);
-    onnx::NodeProto *n = node("Conv", ins, {y});
+    // The fused relu epilogue (ff-fuse) is a Relu node again.
+    bool relu = integer("relu", 0) != 0;
+    std::string conv = relu ? fresh("conv") : y;
+    onnx::NodeProto *n = node("Conv", ins, {conv});
     setInts(n, "kernel_shape", {w[2], w[3]});
     window(n, true);
     setInt(n, "group", integer("groups", 1));
+    if (relu)
+      node("Relu", {conv}, {y});
   } else if (kind == "linear") {
     if (!need(2))
       return false;
@@ -339,8 +344,12 @@ bool Exporter::emit(const ffx::Op *op) {
     std::vector<std::string> ins = {in[0], in[1]};
     if (in.size() > 2 && !in[2].empty())
       ins.push_back(in[2]);
-    onnx::NodeProto *n = node("Gemm", ins, {y});
+    bool relu = integer("relu", 0) != 0;
+    std::string gemm = relu ? fresh("gemm") : y;
+    onnx::NodeProto *n = node("Gemm", ins, {gemm});
     setInt(n, "transB", 1);
+    if (relu)
+      node("Relu", {gemm}, {y});
   } else if (kind == "matmul") {
     if (!need(2))
       return false;

@@ -270,6 +270,35 @@ TEST(ForwardKernels, Conv2dFloat) {
   }
 }
 
+// The relu epilogue (ff-fuse folds a following ReLU into the convolution):
+// max(conv, 0) on every path, double (our loops) and float (oneDNN's post-op,
+// or our loops under FFRT_CONV=blas).
+TEST(ForwardKernels, Conv2dReluEpilogue) {
+  auto relu = [](Vec v) {
+    for (double &e : v)
+      e = e > 0 ? e : 0;
+    return v;
+  };
+  uint64_t seed = 40;
+  for (const ConvCase &c : kConvCases) {
+    SCOPED_TRACE(c.name);
+    const Shape xs{c.N, c.C, c.H, c.W}, ws{c.O, c.C / c.groups, c.KH, c.KW};
+    const Shape ys = convOutShape(c);
+    Vec x = randomVec(numElements(xs), seed++), w = randomVec(numElements(ws), seed++);
+    Vec b = randomVec(c.O, seed++);
+    const Vec ref = relu(refConv(x, xs, w, ws, c.bias ? &b : nullptr, c.win, c.groups, ys));
+    Vec y(size_t(numElements(ys)), 12345.0);
+    conv2d(x.data(), xs, w.data(), ws, c.bias ? b.data() : nullptr, c.win, c.groups, y.data(),
+           ys, /*relu=*/true);
+    expectAllNear(y, ref, 1e-12);
+    std::vector<float> xf(x.begin(), x.end()), wf(w.begin(), w.end()), bf(b.begin(), b.end()),
+        yf(size_t(numElements(ys)), 12345.0f);
+    conv2d(xf.data(), xs, wf.data(), ws, c.bias ? bf.data() : nullptr, c.win, c.groups,
+           yf.data(), ys, /*relu=*/true);
+    expectAllNear(yf, ref, 1e-5);
+  }
+}
+
 TEST(ForwardKernels, Conv2dHandValues) {
   // 1x1x3x3 input 1..9, one 2x2 kernel of ones, padding 1 on top/left only,
   // stride 2, bias 0.5: windows at rows/cols {-1,0} and {1,2}.
@@ -294,6 +323,19 @@ TEST(ForwardKernels, Linear) {
         ref[n * 3 + o] = s;
       }
     expectAllNear(y, ref, 1e-12);
+  }
+  // The relu epilogue: max(linear, 0), with and without a bias.
+  for (bool withBias : {true, false}) {
+    Vec y(15, 99.0), plain(15);
+    linear(x.data(), xs, w.data(), ws, withBias ? b.data() : nullptr, plain.data(), ys);
+    linear(x.data(), xs, w.data(), ws, withBias ? b.data() : nullptr, y.data(), ys,
+           /*relu=*/true);
+    int zeros = 0;
+    for (int k = 0; k < 15; ++k) {
+      EXPECT_EQ(y[k], plain[k] > 0 ? plain[k] : 0.0) << "element " << k;
+      zeros += y[k] == 0;
+    }
+    EXPECT_GT(zeros, 0); // the random case has negative outputs to clamp
   }
   // A plain nullptr bias compiles and means no bias.
   Vec yNo(15), yRef(15);

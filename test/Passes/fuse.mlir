@@ -114,6 +114,44 @@ module {
 
 // -----
 
+// A relu after a convolution or a linear layer becomes its epilogue (oneDNN's
+// post-op, or the bias pass of our own kernels); the relu's gradient then
+// reads the relu's output. A convolution whose output something else reads
+// (the residual add) keeps its relu as a kernel.
+// CHECK-LABEL: func.func @train_step
+// CHECK: %[[C:.*]] = ff.conv2d %arg0, %arg1 {padding = array<i64: 1, 1, 1, 1>, relu}
+// CHECK: %[[L:.*]] = ff.linear %arg3, %arg4 {relu}
+// CHECK: %[[C2:.*]] = ff.conv2d %arg0, %arg1 {padding = array<i64: 1, 1, 1, 1>} :
+// CHECK-NEXT: %[[S:.*]] = ff.fused "k0"(%[[C2]])
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: ff.relu
+// CHECK-NEXT: ff.add
+// CHECK: %[[G:.*]] = ff.fused "k1"(%[[C]], %arg2)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: ff.relu_grad
+// CHECK: return %[[C]], %[[G]], %[[L]], %[[S]]
+module {
+  func.func @train_step(%x: tensor<2x3x4x4xf32>, %w: tensor<3x3x3x3xf32>, %dy: tensor<2x3x4x4xf32>, %v: tensor<2x5xf32>, %m: tensor<4x5xf32>) -> (tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>, tensor<2x4xf32>, tensor<2x3x4x4xf32>) {
+    %c = ff.conv2d %x, %w {padding = array<i64: 1, 1, 1, 1>} : (tensor<2x3x4x4xf32>, tensor<3x3x3x3xf32>) -> tensor<2x3x4x4xf32>
+    %r = ff.relu %c : tensor<2x3x4x4xf32>
+    %l = ff.linear %v, %m : (tensor<2x5xf32>, tensor<4x5xf32>) -> tensor<2x4xf32>
+    %lr = ff.relu %l : tensor<2x4xf32>
+    %c2 = ff.conv2d %x, %w {padding = array<i64: 1, 1, 1, 1>} : (tensor<2x3x4x4xf32>, tensor<3x3x3x3xf32>) -> tensor<2x3x4x4xf32>
+    %r2 = ff.relu %c2 : tensor<2x3x4x4xf32>
+    %sum = ff.add %r2, %c2 : (tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>) -> tensor<2x3x4x4xf32>
+    %dx = ff.relu_grad %c, %dy : tensor<2x3x4x4xf32>
+    return %r, %dx, %lr, %sum : tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>, tensor<2x4xf32>, tensor<2x3x4x4xf32>
+  }
+  func.func @eval_step(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+    return %x : tensor<2x3xf32>
+  }
+  func.func @predict(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+    return %x : tensor<2x3xf32>
+  }
+}
+
+// -----
+
 // Reductions end groups. The SE gate's gradient (a product summed over space)
 // never writes the product; an activation feeding a global average pool is
 // yielded for its other reader and pooled in the same pass; the goodness of a

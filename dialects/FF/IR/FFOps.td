@@ -88,6 +88,9 @@ def FF_Conv2DOp : FF_Op<"conv2d", [Pure, InferTypeOpAdaptor]> {
     (zeros); `groups` divides both channel counts (`groups` = channels is a
     depthwise convolution). The weight is `O x C/groups x KH x KW`.
 
+    With `relu`, the output is `max(output, 0)`: the epilogue `ff-fuse` folds
+    in from a following `ff.relu`, after autodiff (no gradient rule reads it).
+
     Example:
     ```mlir
     %y = ff.conv2d %x, %w, %b {strides = array<i64: 2, 2>,
@@ -101,7 +104,7 @@ def FF_Conv2DOp : FF_Op<"conv2d", [Pure, InferTypeOpAdaptor]> {
                        DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
                        DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$padding,
                        DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
-                       DefaultValuedAttr<I64Attr, "1">:$groups);
+                       DefaultValuedAttr<I64Attr, "1">:$groups, UnitAttr:$relu);
   let results = (outs FF_Tensor:$output);
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
 }
@@ -111,6 +114,7 @@ def FF_LinearOp : FF_Op<"linear", [Pure, InferTypeOpAdaptor]> {
   let description = [{
     `output[n, o] = bias[o] + sum_i input[n, i] * weight[o, i]`: PyTorch's
     `nn.Linear` and ONNX `Gemm` with `transB = 1`. The weight is `out x in`.
+    With `relu` (an `ff-fuse` epilogue, as for `ff.conv2d`), `max(output, 0)`.
 
     Example:
     ```mlir
@@ -119,7 +123,7 @@ def FF_LinearOp : FF_Op<"linear", [Pure, InferTypeOpAdaptor]> {
     ```
   }];
   let arguments = (ins FF_Tensor:$input, FF_Tensor:$weight,
-                       Optional<FF_Tensor>:$bias);
+                       Optional<FF_Tensor>:$bias, UnitAttr:$relu);
   let results = (outs FF_Tensor:$output);
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
 }

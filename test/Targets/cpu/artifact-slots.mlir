@@ -17,7 +17,7 @@
 // CHECK-NEXT:   param ln.scale: 12 sum=12
 // CHECK-NEXT:   param head.weight: 3x4 sum=0.24
 // CHECK-NEXT:   param head.bias: 3 sum=0
-// CHECK-NEXT: kernels: 2 for cpu
+// CHECK-NEXT: kernels: 1 for cpu
 // CHECK-NEXT: programs: 3
 
 // CHECK-LABEL: program train_step:
@@ -25,9 +25,9 @@
 // no op computes; scale is present, bias absent.
 // CHECK-NOT:   reshape
 // CHECK:       layer_norm block=0 operands=[{{[0-9]+}}, [[SCALE:[0-9]+]], -1] results=[{{[0-9]+}}] {axis=1 epsilon=0.001} node='/ln/LayerNormalization'
-// No bias: the third slot is -1.
-// CHECK-NEXT:  linear block=0 operands=[{{[0-9]+}}, {{[0-9]+}}, -1] results=[{{[0-9]+}}] node='/fc/Gemm'
-// CHECK:       linear block=0 operands=[{{[0-9]+}}, {{[0-9]+}}, {{[0-9]+}}] results=[{{[0-9]+}}] node='/head/Gemm'
+// No bias: the third slot is -1. The ReLU after it is its epilogue (ff-fuse).
+// CHECK-NEXT:  linear block=0 operands=[{{[0-9]+}}, {{[0-9]+}}, -1] results=[{{[0-9]+}}] {relu=1} node='/fc/Gemm'
+// CHECK:       linear block=0 operands=[{{[0-9]+}}, {{[0-9]+}}, {{[0-9]+}}] results=[{{[0-9]+}}] {relu=0} node='/head/Gemm'
 // The layer norm's gradient with a scale and no bias: three result slots.
 // CHECK:       layer_norm_grad block=0 operands=[{{[0-9]+}}, {{[0-9]+}}, [[SCALE]]] results=[{{[0-9]+}}, {{[0-9]+}}, -1] {axis=1 epsilon=0.001 has_bias=0} {{.*}}node='/ln/LayerNormalization'
 // CHECK:       sgd_step block=0 operands=[{{[0-9]+}}, {{[0-9]+}}, {{[0-9]+}}, -1] results=[{{[0-9]+}}, -1]
