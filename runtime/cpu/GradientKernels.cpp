@@ -15,6 +15,9 @@
 #include "runtime/cpu/Parallel.h"
 
 #include <cblas.h>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <cassert>
@@ -475,6 +478,47 @@ void softmaxGrad(const T *y, const T *dy, const Shape &shape, int64_t axis,
 
 //===--- Pooling ----------------------------------------------------------===//
 
+namespace {
+/// Windows [0, n) of one row pair of a 2x2 / stride-2 max pool's gradient,
+/// where n is the largest multiple of 4 that fits; returns n (the caller does
+/// the rest). Each input element gets its window's gradient when it is the
+/// window's first maximum in row-major order (a, b / c, d): a when a >= b, c,
+/// d; b when b > a and b >= c, d; c when c > a, b and c >= d; d when d > a, b,
+/// c. That is the sequential rule below, written for 8 adjacent columns at
+/// once: each column's horizontal partner is the neighbouring lane.
+int64_t maxPool2x2GradRows(const float *x0, const float *x1, const float *g, float *d0,
+                           float *d1, int64_t ow) {
+#if defined(__AVX2__)
+  const __m256i duplicate = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3);
+  const __m256 even = _mm256_castsi256_ps(_mm256_setr_epi32(-1, 0, -1, 0, -1, 0, -1, 0));
+  int64_t ox = 0;
+  for (; ox + 4 <= ow; ox += 4) {
+    const __m256 r0 = _mm256_loadu_ps(x0 + 2 * ox), r1 = _mm256_loadu_ps(x1 + 2 * ox);
+    const __m256 p0 = _mm256_permute_ps(r0, 0xB1), p1 = _mm256_permute_ps(r1, 0xB1);
+    const __m256 gv =
+        _mm256_permutevar8x32_ps(_mm256_castps128_ps256(_mm_loadu_ps(g + ox)), duplicate);
+    // Top row: beats its partner (ties: the left one wins) and ties or beats
+    // both of the bottom row.
+    const __m256 top = _mm256_and_ps(
+        _mm256_blendv_ps(_mm256_cmp_ps(r0, p0, _CMP_GT_OQ), _mm256_cmp_ps(r0, p0, _CMP_GE_OQ),
+                         even),
+        _mm256_and_ps(_mm256_cmp_ps(r0, r1, _CMP_GE_OQ), _mm256_cmp_ps(r0, p1, _CMP_GE_OQ)));
+    // Bottom row: strictly beats both of the top row, and its partner as above.
+    const __m256 bottom = _mm256_and_ps(
+        _mm256_blendv_ps(_mm256_cmp_ps(r1, p1, _CMP_GT_OQ), _mm256_cmp_ps(r1, p1, _CMP_GE_OQ),
+                         even),
+        _mm256_and_ps(_mm256_cmp_ps(r1, r0, _CMP_GT_OQ), _mm256_cmp_ps(r1, p0, _CMP_GT_OQ)));
+    _mm256_storeu_ps(d0 + 2 * ox, _mm256_and_ps(top, gv));
+    _mm256_storeu_ps(d1 + 2 * ox, _mm256_and_ps(bottom, gv));
+  }
+  return ox;
+#else
+  (void)x0, (void)x1, (void)g, (void)d0, (void)d1, (void)ow;
+  return 0;
+#endif
+}
+} // namespace
+
 template <typename T>
 void maxPool2dGrad(const T *x, const Shape &xShape, const T *dy,
                    const Shape &dyShape, const Window2D &win, bool ceilMode,
@@ -506,7 +550,10 @@ void maxPool2dGrad(const T *x, const Shape &xShape, const T *dy,
       for (int64_t oy = 0; oy < oh; ++oy) {
         const T *x0 = xp + 2 * oy * w, *x1 = x0 + w;
         T *d0 = dp + 2 * oy * w, *d1 = d0 + w;
-        for (int64_t ox = 0; ox < ow; ++ox) {
+        int64_t start = 0;
+        if constexpr (std::is_same_v<T, float>)
+          start = maxPool2x2GradRows(x0, x1, g + oy * ow, d0, d1, ow);
+        for (int64_t ox = start; ox < ow; ++ox) {
           // The first maximum in row-major window order, as below.
           const T v[4] = {x0[2 * ox], x0[2 * ox + 1], x1[2 * ox],
                           x1[2 * ox + 1]};

@@ -676,6 +676,32 @@ TEST(MaxPoolGrad, OverlappingWindowsRouteToFirstMaxOnTies) {
     EXPECT_EQ(dx[i], expected[i]) << i;
 }
 
+// The float 2x2 / stride-2 path (8 columns at a time where the CPU has AVX2)
+// routes exactly as the double loop does, ties included: ReLU outputs are
+// mostly zeros, so whole windows tie. Widths with and without a tail of
+// windows, an odd height and width (the last row and column are in no
+// window and get 0).
+TEST(MaxPoolGrad, FloatTwoByTwoTiesLikeDouble) {
+  std::mt19937 rng(35);
+  std::uniform_int_distribution<int> pick(0, 5);
+  const double levels[6] = {0, 0, 0, 0, 1.5, -2};
+  for (const Shape &xs : {Shape{2, 3, 8, 16}, Shape{1, 2, 7, 29}, Shape{2, 2, 28, 28}}) {
+    const Shape ys = windowedShape(xs, xs[1], window(2, 2, 2, 2), false);
+    Vec x(size_t(numElements(xs))), dy(size_t(numElements(ys)));
+    for (double &v : x)
+      v = levels[pick(rng)];
+    for (size_t i = 0; i < dy.size(); ++i)
+      dy[i] = 1.0 + double(i); // distinct: a misrouted value shows
+    Vec dxRef(x.size(), 7.0);
+    maxPool2dGrad(x.data(), xs, dy.data(), ys, window(2, 2, 2, 2), false, dxRef.data());
+    std::vector<float> xf(x.begin(), x.end()), dyf(dy.begin(), dy.end()),
+        dxf(x.size(), 7.0f);
+    maxPool2dGrad(xf.data(), xs, dyf.data(), ys, window(2, 2, 2, 2), false, dxf.data());
+    for (size_t i = 0; i < x.size(); ++i)
+      ASSERT_EQ(double(dxf[i]), dxRef[i]) << "element " << i << " of a " << xs[2] << "x" << xs[3] << " plane";
+  }
+}
+
 void checkAvgPool(const Shape &xs, const Window2D &win, bool ceilMode,
                   bool includePad, unsigned seed) {
   std::mt19937 rng(seed);
