@@ -552,19 +552,29 @@ void matmul(const T *a, const Shape &aShape, const T *b, const Shape &bShape,
 
 namespace {
 /// Sums of d = x - shift and of d * d over one channel's N rows of S elements
-/// (row stride rowStride), accumulated in double. Shifting by one of the
-/// channel's own values keeps the one-pass variance accurate.
+/// (row stride rowStride). Chunks of at most 1024 elements are summed in T
+/// (full-width vectors), the chunk sums in double, as in batchNormGrad.
+/// Shifting by one of the channel's own values keeps the one-pass variance
+/// accurate.
 template <typename T>
 void channelMoments(const T *x, int64_t N, int64_t S, int64_t rowStride,
                     double shift, double &sum, double &sumSq) {
+  constexpr int64_t kChunk = 1024;
+  const T shiftT = static_cast<T>(shift);
   double s1 = 0, s2 = 0;
   for (int64_t n = 0; n < N; ++n) {
     const T *p = x + n * rowStride;
-#pragma omp simd reduction(+ : s1, s2)
-    for (int64_t s = 0; s < S; ++s) {
-      const double d = static_cast<double>(p[s]) - shift;
-      s1 += d;
-      s2 += d * d;
+    for (int64_t s0 = 0; s0 < S; s0 += kChunk) {
+      const int64_t s1End = std::min(S, s0 + kChunk);
+      T c1 = 0, c2 = 0;
+#pragma omp simd reduction(+ : c1, c2)
+      for (int64_t s = s0; s < s1End; ++s) {
+        const T d = p[s] - shiftT;
+        c1 += d;
+        c2 += d * d;
+      }
+      s1 += c1;
+      s2 += c2;
     }
   }
   sum = s1;
