@@ -32,9 +32,6 @@
 
 #include <functional>
 
-#ifndef FFC_REVISION
-#define FFC_REVISION "unknown"
-#endif
 #ifndef FFC_CUDA_VERSION
 #define FFC_CUDA_VERSION "not found at build time"
 #endif
@@ -202,7 +199,7 @@ struct Options {
 };
 
 void printVersion(llvm::raw_ostream &os) {
-  os << "ffc " << FFC_REVISION << "\n"
+  os << "ffc " << ffc::revision() << "\n"
      << "MLIR " << LLVM_VERSION_STRING << "\n"
      << "CUDA " << FFC_CUDA_VERSION << "\n";
 }
@@ -457,7 +454,7 @@ int runFfcMain(int argc, char **argv) {
       return fail("the artifact is binary: give -o FILE.ffx");
     cpu::ArtifactInfo info;
     info.mode = opts.mode;
-    info.producer = std::string("ffc ") + FFC_REVISION;
+    info.producer = std::string("ffc ") + ffc::revision();
     info.targetCpu = opts.targetCpu;
     if (failed(cpu::writeArtifact(*module, path, info)))
       return 1;

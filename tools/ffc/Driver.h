@@ -10,6 +10,10 @@
 namespace ffc {
 /// Parses the command line, compiles, and returns the process exit code.
 int runFfcMain(int argc, char **argv);
+
+/// The source revision this ffc was built from (`git describe --dirty`, taken
+/// at build time; "unknown" outside a git checkout).
+const char *revision();
 } // namespace ffc
 
 #endif
