@@ -2,7 +2,6 @@
 #include "runtime/MemoryPlan.h"
 
 #include <algorithm>
-#include <numeric>
 
 namespace ffrt {
 namespace {
@@ -64,15 +63,19 @@ MemoryPlan planMemory(const ffx::Program &program) {
   // Largest first; among equals, the earlier one first (a stable layout).
   std::stable_sort(order.begin(), order.end(),
                    [&](int32_t a, int32_t b) { return plan.bytes[a] > plan.bytes[b]; });
+  // Bytes each tensor takes in the arena (aligned; an empty tensor still
+  // gets a distinct address).
+  std::vector<int64_t> footprint(numTensors, 0);
+  for (int32_t id : order)
+    footprint[id] = alignUp(std::max<int64_t>(plan.bytes[id], 1));
   std::vector<int32_t> placed;
   std::vector<std::pair<int64_t, int64_t>> taken; // [begin, end) of overlapping tensors
   for (int32_t id : order) {
-    const int64_t need = alignUp(std::max<int64_t>(plan.bytes[id], 1));
+    const int64_t need = footprint[id];
     taken.clear();
     for (int32_t other : placed)
       if (plan.firstOp[other] <= plan.lastOp[id] && plan.firstOp[id] <= plan.lastOp[other])
-        taken.emplace_back(plan.offset[other],
-                           plan.offset[other] + alignUp(std::max<int64_t>(plan.bytes[other], 1)));
+        taken.emplace_back(plan.offset[other], plan.offset[other] + footprint[other]);
     std::sort(taken.begin(), taken.end());
     // Best fit: the smallest gap between live neighbours that holds the tensor,
     // else the end of the highest one.

@@ -273,6 +273,15 @@ bool Exporter::emit(const ffx::Op *op) {
   const std::string y = resultName(resultId(0));
   std::vector<int64_t> xShape = operandId(0) >= 0 ? shapeOf(operandId(0)) : std::vector<int64_t>();
   std::vector<int64_t> yShape = shapeOf(resultId(0));
+  // The relu epilogue ff-fuse folds into conv2d, linear and batch_norm is a
+  // Relu node again: `emitOp` writes its node's output to the name given.
+  auto withReluEpilogue = [&](const char *base, auto emitOp) {
+    const bool relu = integer("relu", 0) != 0;
+    const std::string out = relu ? fresh(base) : y;
+    emitOp(out);
+    if (relu)
+      node("Relu", {out}, {y});
+  };
   auto need = [&](int n) {
     for (int i = 0; i < n; ++i)
       if (i >= int(in.size()) || in[i].empty())
@@ -326,15 +335,12 @@ bool Exporter::emit(const ffx::Op *op) {
     std::vector<std::string> ins = {in[0], in[1]};
     if (in.size() > 2 && !in[2].empty())
       ins.push_back(in[2]);
-    // The fused relu epilogue (ff-fuse) is a Relu node again.
-    bool relu = integer("relu", 0) != 0;
-    std::string conv = relu ? fresh("conv") : y;
-    onnx::NodeProto *n = node("Conv", ins, {conv});
-    setInts(n, "kernel_shape", {w[2], w[3]});
-    window(n, true);
-    setInt(n, "group", integer("groups", 1));
-    if (relu)
-      node("Relu", {conv}, {y});
+    withReluEpilogue("conv", [&](const std::string &out) {
+      onnx::NodeProto *n = node("Conv", ins, {out});
+      setInts(n, "kernel_shape", {w[2], w[3]});
+      window(n, true);
+      setInt(n, "group", integer("groups", 1));
+    });
   } else if (kind == "linear") {
     if (!need(2))
       return false;
@@ -344,12 +350,9 @@ bool Exporter::emit(const ffx::Op *op) {
     std::vector<std::string> ins = {in[0], in[1]};
     if (in.size() > 2 && !in[2].empty())
       ins.push_back(in[2]);
-    bool relu = integer("relu", 0) != 0;
-    std::string gemm = relu ? fresh("gemm") : y;
-    onnx::NodeProto *n = node("Gemm", ins, {gemm});
-    setInt(n, "transB", 1);
-    if (relu)
-      node("Relu", {gemm}, {y});
+    withReluEpilogue("gemm", [&](const std::string &out) {
+      setInt(node("Gemm", ins, {out}), "transB", 1);
+    });
   } else if (kind == "matmul") {
     if (!need(2))
       return false;
@@ -365,14 +368,11 @@ bool Exporter::emit(const ffx::Op *op) {
     std::vector<int64_t> c = {xShape[1]};
     std::string scale = in[1].empty() ? filledInit("bn_ones", c, 1.0f) : in[1];
     std::string bias = in[2].empty() ? filledInit("bn_zeros", c, 0.0f) : in[2];
-    // The fused relu epilogue (ff-fuse) is a Relu node again.
-    bool relu = integer("relu", 0) != 0;
-    std::string normalized = relu ? fresh("bn") : y;
-    onnx::NodeProto *n =
-        node("BatchNormalization", {in[0], scale, bias, in[3], in[4]}, {normalized});
-    setFloat(n, "epsilon", real("epsilon", 1e-5));
-    if (relu)
-      node("Relu", {normalized}, {y});
+    withReluEpilogue("bn", [&](const std::string &out) {
+      onnx::NodeProto *n =
+          node("BatchNormalization", {in[0], scale, bias, in[3], in[4]}, {out});
+      setFloat(n, "epsilon", real("epsilon", 1e-5));
+    });
   } else if (kind == "layer_norm") {
     if (!need(1))
       return false;
